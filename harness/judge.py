@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Judge one guest run from its serial console log.
+
+    judge.py LOG TEST [--kunit-tree SRC]   print one JSON result per line
+    judge.py --has-splat LOG               exit 0 if the log shows a splat
+
+A result is {"test", "status", "detail"}; status is PASS, FAIL, SKIP,
+STALL (the guest was killed before the test ended) or ERROR (the harness
+could not run the test).  A kernel splat anywhere in the log fails the
+test that was running, even when the test itself passed.  KUnit results
+are parsed with the kernel tree's own tools/testing/kunit/kunit.py and
+reported one row per test case.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Lines that mean the kernel is unwell, whatever the test printed.
+SPLAT = re.compile(
+    r"BUG: |Oops|WARNING: |general protection fault|Kernel panic"
+    r"|possible circular locking dependency|possible recursive locking"
+    r"|inconsistent lock state|sleeping function called from invalid context"
+    r"|suspicious RCU usage|INFO: task .* blocked for more than"
+    r"|rcu: INFO: .* detected stalls|watchdog: BUG: soft lockup"
+    r"|UBSAN: |KASAN: |kernel BUG at"
+)
+START = re.compile(r"HARNESS-TEST-START (\S*)")
+END = re.compile(r"HARNESS-TEST-END (\S*) rc=(\d+)")
+KILLED = re.compile(r"^run-vm: (.*)")
+TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
+# Selftest lines worth quoting in the table (the race test's counts).
+NOTE = re.compile(r"^# (\d+ maps .*|.*: (Invalid argument|Bad address).*)$")
+
+
+def strip(line):
+    """Drop the printk timestamp so that patterns see the message."""
+    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line.rstrip("\r\n"))
+
+
+def read_log(path):
+    with open(path, errors="replace") as f:
+        return [strip(line) for line in f]
+
+
+def first_splat(lines):
+    for line in lines:
+        if SPLAT.search(line) and not line.startswith("#"):
+            return line.strip()
+    return None
+
+
+def result(test, status, detail=""):
+    return {"test": test, "status": status, "detail": detail}
+
+
+def kunit_results(log, tree):
+    """One result per KUnit case, parsed by kunit.py from the tree."""
+    kunit_py = os.path.join(tree, "tools/testing/kunit/kunit.py")
+    if not os.path.exists(kunit_py):
+        return [result("kunit", "ERROR", f"{kunit_py} not found")]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "kunit.json")
+        proc = subprocess.run(
+            [sys.executable, kunit_py, "parse", f"--json={out}", log],
+            capture_output=True, text=True)
+        if not os.path.exists(out):
+            return [result("kunit", "ERROR",
+                           "kunit.py parse: " + proc.stdout[-300:])]
+        with open(out) as f:
+            data = json.load(f)
+    rows = []
+    for group in data.get("test_groups", []):
+        for case in group.get("test_cases", []):
+            status = {"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL")
+            rows.append(result(f"kunit:{case['name']}", status,
+                               "" if status == "PASS" else case["status"]))
+    if not rows:
+        rows.append(result("kunit", "FAIL", "no KUnit results on the console"))
+    return rows
+
+
+def selftest_detail(lines):
+    passed = sum(1 for l in lines if TAP_RESULT.match(l) and l.startswith("ok")
+                 and "# SKIP" not in l)
+    failed = [TAP_RESULT.match(l).group(2) for l in lines
+              if TAP_RESULT.match(l) and l.startswith("not ok")]
+    skipped = sum(1 for l in lines if TAP_RESULT.match(l) and "# SKIP" in l)
+    notes = [NOTE.match(l).group(1) for l in lines if NOTE.match(l)]
+    detail = f"{passed} ok, {len(failed)} not ok, {skipped} skip"
+    if failed:
+        detail += ": " + ", ".join(failed[:3])
+    if notes:
+        detail += "; " + notes[-1]
+    return detail, failed
+
+
+def judge(log, test, tree=None):
+    lines = read_log(log)
+    started = ended = None
+    for i, line in enumerate(lines):
+        m = START.search(line)
+        if m and m.group(1) == test:
+            started = i
+        m = END.search(line)
+        if m and m.group(1) == test:
+            ended = (i, int(m.group(2)))
+    killed = next((KILLED.match(l).group(1) for l in lines if KILLED.match(l)),
+                  None)
+    splat = first_splat(lines)
+
+    if test == "kunit":
+        rows = kunit_results(log, tree) if tree else [
+            result("kunit", "ERROR", "no kernel tree to parse KUnit with")]
+    elif started is None:
+        rows = [result(test, "ERROR" if not splat else "FAIL",
+                       "test never started" + (f"; {splat}" if splat else ""))]
+    elif ended is None:
+        rows = [result(test, "FAIL" if splat else "STALL",
+                       (splat + "; " if splat else "") +
+                       (killed or "guest ended before the test did"))]
+    else:
+        test_lines = lines[started:ended[0]]
+        detail, failed = selftest_detail(test_lines)
+        rc = ended[1]
+        if rc == 4:
+            status = "SKIP"
+        elif rc == 0 and not failed:
+            status = "PASS"
+        else:
+            status = "FAIL"
+            detail = f"rc={rc}; {detail}"
+        rows = [result(test, status, detail)]
+
+    if splat:
+        for row in rows:
+            if row["status"] in ("PASS", "SKIP", "STALL"):
+                row["status"] = "FAIL"
+            if splat not in row["detail"]:
+                row["detail"] = f"{splat}; {row['detail']}".rstrip("; ")
+    return rows
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "--has-splat":
+        return 0 if first_splat(read_log(argv[2])) else 1
+    if len(argv) not in (3, 5) or (len(argv) == 5 and argv[3] != "--kunit-tree"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    tree = argv[4] if len(argv) == 5 else None
+    for row in judge(argv[1], argv[2], tree):
+        print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# Common settings and helpers for the harness scripts.  Sourced, not run.
+# shellcheck disable=SC2034 # the variables are for the sourcing scripts
+
+HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$HARNESS_DIR")
+CACHE_DIR=${PFNMAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnmap-series}
+OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
+
+# Default kernel base and the Debian suite that carries it.
+BASE=${BASE:-7.3}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "==> $*" >&2
+}
+
+# need CMD PACKAGE: fail with one line naming the Debian package.
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' not found: apt-get install $2"
+}
+
+# Suite that carries linux-source-$1.
+suite_for_base() {
+	case $1 in
+	7.3) echo trixie-backports ;;
+	6.12) echo bookworm-backports ;;
+	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
+	esac
+}
+
+# Patch directory holding the series for a base.
+series_dir_for_base() {
+	case $1 in
+	7.3) echo "$REPO_DIR/series" ;;
+	6.12) echo "$REPO_DIR/stable/6.12" ;;
+	*) die "unknown base '$1'" ;;
+	esac
+}

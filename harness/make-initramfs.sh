@@ -1,0 +1,52 @@
+#!/bin/bash
+# make-initramfs.sh SRC BUILD OUT: build the guest's initramfs OUT (a newc
+# cpio) from busybox-static, guest/, the vfio selftests of kernel tree SRC
+# (statically linked against the uapi headers of build dir BUILD) and the
+# reproducers in repro/.
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src=$1
+build=$2
+out=$3
+
+need cpio cpio
+need gcc gcc
+[ -x /bin/busybox ] || die "/bin/busybox not found: apt-get install busybox-static"
+file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
+	die "/bin/busybox is not static: apt-get install busybox-static"
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a not found: apt-get install libc6-dev"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/bin}
+
+make -s -C "$src" O="$build" ARCH=x86_64 headers >"$work/headers.log" 2>&1 ||
+	{ tail -n 30 "$work/headers.log" >&2; die "make headers failed"; }
+
+st=$src/tools/testing/selftests/vfio
+make -s -C "$st" OUTPUT="$work/selftests" \
+	KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+	>"$work/selftests.log" 2>&1 ||
+	{ tail -n 30 "$work/selftests.log" >&2; die "building $st failed"; }
+for prog in "$work"/selftests/vfio_*_test; do
+	cp "$prog" "$root/tests/bin/"
+done
+
+for c in "$REPO_DIR"/repro/*.c; do
+	[ -e "$c" ] || continue
+	gcc -static -O2 -Wall -Werror -pthread -isystem "$build/usr/include" \
+		-o "$root/tests/bin/$(basename "$c" .c)" "$c" ||
+		die "building $c failed"
+done
+
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$REPO_DIR/guest/init" "$root/init"
+cp "$REPO_DIR"/guest/tests/* "$root/tests/"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out"

@@ -1,0 +1,71 @@
+#!/bin/bash
+# run-vm.sh KERNEL INITRD TEST LOG [CMDLINE...]: boot the verification
+# guest (q35, emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
+# initramfs INITRD, run guest test TEST and write the serial console to
+# LOG.  Extra kernel command line words may follow.
+#
+# The guest powers itself off after the test.  It is killed when it runs
+# longer than $VM_TIMEOUT seconds (default 300), or $SPLAT_GRACE seconds
+# (default 20) after the console shows a kernel splat: a guest that oopsed
+# while holding a lock often never finishes.  Exits 0 when QEMU ended by
+# itself, 124 when the guest was killed; the verdict is judge.py's.
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1
+initrd=$2
+test_name=$3
+log=$4
+shift 4
+
+need qemu-system-x86_64 qemu-system-x86
+
+timeout=${VM_TIMEOUT:-300}
+grace=${SPLAT_GRACE:-20}
+accel=(-accel "tcg,thread=multi" -cpu max)
+if [ "${ACCEL:-tcg}" = kvm ]; then
+	[ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
+	accel=(-accel kvm -cpu host)
+fi
+
+kunit=kunit.enable=0
+[ "$test_name" = kunit ] && kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*}"
+
+: >"$log"
+# shellcheck disable=SC2206 # $kunit is meant to split into words
+qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 4G \
+	-nodefaults -display none -monitor none -no-reboot \
+	-device intel-iommu \
+	-object memory-backend-ram,id=ivshmem,size=1G,share=on \
+	-device ivshmem-plain,memdev=ivshmem \
+	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 $kunit harness.test=$test_name $*" \
+	</dev/null >"$log.qemu" 2>&1 &
+qemu=$!
+
+killed=0
+start=$SECONDS
+splat_at=
+while kill -0 "$qemu" 2>/dev/null; do
+	sleep 1
+	if [ -z "$splat_at" ] && "$HARNESS_DIR/judge.py" --has-splat "$log"; then
+		splat_at=$SECONDS
+	fi
+	if [ -n "$splat_at" ] && [ $((SECONDS - splat_at)) -ge "$grace" ]; then
+		echo "run-vm: kernel splat on the console, guest killed after ${grace}s" >>"$log"
+		killed=1
+	elif [ $((SECONDS - start)) -ge "$timeout" ]; then
+		echo "run-vm: guest still running after ${timeout}s, killed (stall)" >>"$log"
+		killed=1
+	fi
+	if [ "$killed" = 1 ]; then
+		kill "$qemu" 2>/dev/null || true
+		break
+	fi
+done
+wait "$qemu" || true
+if [ "$killed" = 1 ]; then
+	exit 124
+fi
+exit 0
