@@ -27,6 +27,7 @@ make -s -C "$src" O="$build" ARCH=x86_64 headers >"$work/headers.log" 2>&1 ||
 	{ tail -n 30 "$work/headers.log" >&2; die "make headers failed"; }
 
 st=$src/tools/testing/selftests/vfio
+mkdir -p "$work/selftests"
 make -s -C "$st" OUTPUT="$work/selftests" \
 	KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
 	>"$work/selftests.log" 2>&1 ||

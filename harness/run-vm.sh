@@ -34,9 +34,9 @@ kunit=kunit.enable=0
 
 : >"$log"
 # shellcheck disable=SC2206 # $kunit is meant to split into words
-qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 4G \
+qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m 4G \
 	-nodefaults -display none -monitor none -no-reboot \
-	-device intel-iommu \
+	-device intel-iommu,intremap=on \
 	-object memory-backend-ram,id=ivshmem,size=1G,share=on \
 	-device ivshmem-plain,memdev=ivshmem \
 	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" \
