@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Turn the judged rows of one verify run into the table and the verdict.
+
+    summarize.py HEADER RESULTS.jsonl SUMMARY.txt
+
+Prints the table (test, baseline, patched, debug, seconds), writes it with
+the verdict to SUMMARY.txt and SUMMARY.json, and exits 1 when the run
+shows a problem:
+ - any row of the patched or debug kernel that is not PASS or SKIP;
+ - a test expected to fail on the baseline ("fail" in guest/tests.list)
+   of which no row failed there: it proves nothing;
+ - an existing test ("pass") that does not pass on the baseline.
+A "race" test is measured on the baseline, never gated there.
+"""
+
+import json
+import sys
+
+STATES = ("baseline", "patched", "debug")
+
+
+def group_of(test):
+    return test.split(":", 1)[0]
+
+
+def cell(row):
+    if row is None:
+        return "-"
+    return row["status"]
+
+
+def main(header_path, results_path, summary_path):
+    with open(header_path) as f:
+        header = f.read().rstrip("\n")
+    with open(results_path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+
+    tests = []
+    by = {}
+    for row in rows:
+        if row["test"] not in tests:
+            tests.append(row["test"])
+        by[(row["test"], row["state"])] = row
+
+    problems = []
+    notes = []
+    for test in tests:
+        for state in ("patched", "debug"):
+            row = by.get((test, state))
+            if row and row["status"] not in ("PASS", "SKIP"):
+                problems.append(f"{test} on {state}: {row['status']} {row['detail']}")
+            if row and row["status"] == "SKIP":
+                notes.append(f"{test} skipped on {state}: {row['detail']}")
+
+    groups = {}
+    for row in rows:
+        if row["state"] == "baseline":
+            groups.setdefault(group_of(row["test"]), []).append(row)
+    for group, grows in groups.items():
+        expect = grows[0].get("expect", "pass")
+        failed = [r for r in grows if r["status"] != "PASS" and r["status"] != "SKIP"]
+        if expect == "fail" and not failed:
+            problems.append(f"{group} passes on the baseline: it proves nothing")
+        elif expect == "fail":
+            passing = [r["test"] for r in grows if r["status"] == "PASS"]
+            if passing:
+                notes.append(f"pass on the baseline too (regression checks): {', '.join(passing)}")
+        elif expect == "pass" and failed:
+            problems.append(f"{group} fails on the baseline: {failed[0]['detail']}")
+        elif expect == "race":
+            detail = grows[0]["detail"]
+            caught = "caught" if failed else "not caught this run"
+            notes.append(f"{group} on the baseline: race {caught}: {detail}")
+
+    width = max([len(t) for t in tests] + [4])
+    lines = [header, "",
+             f"{'test':<{width}}  {'baseline':<9} {'patched':<9} {'debug':<9} {'s':>5}",
+             f"{'-' * width}  {'-' * 9} {'-' * 9} {'-' * 9} {'-' * 5}"]
+    for test in tests:
+        secs = by.get((test, "patched"), {}).get("seconds", "")
+        lines.append(f"{test:<{width}}  " +
+                     " ".join(f"{cell(by.get((test, s))):<9}" for s in STATES) +
+                     f" {secs:>5}")
+    lines.append("")
+    lines += [f"note: {n}" for n in notes]
+    lines += [f"PROBLEM: {p}" for p in problems]
+    counted = [r for r in rows if r["state"] in ("patched", "debug")]
+    npass = sum(1 for r in counted if r["status"] in ("PASS", "SKIP"))
+    lines.append(f"verify: {npass} passed, {len(counted) - npass} failed"
+                 f" (patched and debug rows), {len(problems)} problems")
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    with open(summary_path, "w") as f:
+        f.write(text)
+    with open(summary_path.rsplit(".", 1)[0] + ".json", "w") as f:
+        json.dump({"header": header, "rows": rows, "notes": notes,
+                   "problems": problems}, f, indent=1)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,126 @@
+#!/bin/bash
+# verify.sh: verify the series of one kernel base, baseline against patched.
+#
+#   1. get the Debian kernel source (or use $KDIR) and commit it as base;
+#   2. checkpatch --strict every patch;
+#   3. apply the series (patched) and its test patches alone (baseline);
+#   4. build every patch of the series in turn (bisectability);
+#   5. build baseline and patched VM kernels and a patched debug kernel;
+#   6. boot each with each test of guest/tests.list and judge the console;
+#   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
+#      when anything is wrong.
+#
+# Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
+# QUICK=1 (skip the per-patch builds and the debug kernel), TESTS (names
+# from guest/tests.list to run, default all), ZAP_SECONDS (run time of the
+# decode-toggling race test, default its own 5 s).
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need python3 python3
+need perl perl
+
+series_dir=$(series_dir_for_base "$BASE")
+out=$OUT_DIR/$BASE
+rm -rf "$out"
+mkdir -p "$out"
+results=$out/results.jsonl
+: >"$results"
+started=$SECONDS
+
+# 1. Source tree and its base commit.
+if [ -n "${KDIR:-}" ]; then
+	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
+	src=$CACHE_DIR/kdir-$BASE
+	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
+	if [ ! -d "$src" ]; then
+		git -C "$KDIR" worktree add -q --detach "$src" "$baseref"
+	fi
+	origin="$KDIR at $(git -C "$KDIR" describe --always "$baseref")"
+else
+	src=$("$HARNESS_DIR/get-source.sh" "$BASE")
+	baseref=base
+	origin="Debian linux-source-$BASE $(cat "$src/.pfnmap-debian-version")"
+fi
+kver=$(make -s -C "$src" kernelversion)
+log "kernel: $kver, $origin"
+
+# 2. checkpatch --strict on every patch.
+checkpatch_failed=0
+while read -r patch; do
+	case $patch in '' | '#'*) continue ;; esac
+	if ! (cd "$src" && scripts/checkpatch.pl --strict -q \
+		"$series_dir/$patch") >"$out/checkpatch.log" 2>&1; then
+		cat "$out/checkpatch.log" >&2
+		echo "{\"test\": \"checkpatch:$patch\", \"state\": \"patched\", \"status\": \"FAIL\", \"detail\": \"see checkpatch output\"}" >>"$results"
+		checkpatch_failed=1
+	fi
+done <"$series_dir/series"
+[ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: clean"
+
+build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
+
+# 4. Every patch builds on its own.
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
+if [ "${QUICK:-0}" != 1 ]; then
+	mapfile -t commits < <(git -C "$src" rev-list --reverse "$baseref..patched")
+	for c in "${commits[@]}"; do
+		subject=$(git -C "$src" log -1 --format=%s "$c")
+		git -C "$src" checkout -q -f "$c"
+		t0=$SECONDS
+		"$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm >/dev/null ||
+			die "the series does not build at: $subject"
+		log "builds: $subject ($((SECONDS - t0)) s)"
+	done
+fi
+
+# 5. and 6. Build a state's kernel and initramfs, then run the tests.
+# run_state STATE VARIANT
+run_state() {
+	local state=$1 variant=$2 kernel initrd name expect timeout t0 rc
+	local dir=$out/$state
+	mkdir -p "$dir"
+	t0=$SECONDS
+	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
+	cp "$kernel" "$dir/bzImage"
+	log "$state: kernel built ($((SECONDS - t0)) s)"
+	initrd=$("$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio")
+	while read -r name expect timeout; do
+		case $name in '' | '#'*) continue ;; esac
+		if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then
+			continue
+		fi
+		t0=$SECONDS
+		rc=0
+		VM_TIMEOUT=$timeout "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" "$initrd" \
+			"$name" "$dir/$name.log" \
+			${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} || rc=$?
+		"$HARNESS_DIR/judge.py" "$dir/$name.log" "$name" --kunit-tree "$src" |
+			python3 -c 'import json, sys
+for line in sys.stdin:
+    row = json.loads(line)
+    row.update(state=sys.argv[1], expect=sys.argv[2], seconds=int(sys.argv[3]))
+    print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" >>"$results"
+		log "$state: $name: $(tail -n 1 "$results" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') ($((SECONDS - t0)) s)"
+		if [ "$rc" = 124 ]; then
+			echo "---- last 50 console lines of $state/$name ----" >&2
+			tail -n 50 "$dir/$name.log" >&2
+		fi
+	done <"$REPO_DIR/guest/tests.list"
+}
+
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline "$series_dir" tests
+run_state baseline vm
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
+run_state patched vm
+if [ "${QUICK:-0}" != 1 ]; then
+	run_state debug debug
+fi
+
+# 7. The table and the verdict.
+{
+	echo "kernel $kver ($origin), series $(grep -cv '^#\|^$' "$series_dir/series") patches"
+	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
+} >"$out/header.txt"
+"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt"
