@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_pud_split: split the VMA of a PUD-mapped VFIO BAR mmap and check
+ * that what remains still reads and DMA-maps.
+ *
+ *   vfio_pud_split BDF OP
+ *
+ * BDF is a PCI device bound to vfio-pci with a BAR of at least 1 GiB; OP
+ * is what splits the mapping: munmap, mprotect, mremap, madvise, mlock or
+ * fork (munmap first, then fork and read in the child).  The BAR is
+ * mapped 1 GiB-aligned and read once, which makes vfio-pci map it with a
+ * single PUD entry, then OP is applied to its last 4 KiB.
+ *
+ * Unpatched kernels with huge pfnmap support (since v6.12) oops in
+ * __split_huge_pmd() <- vma_adjust_trans_huge() <- __split_vma(): the PUD
+ * leaf is used as a page table.  Stand-alone: uses only the VFIO uapi,
+ * for kernels without tools/testing/selftests/vfio.
+ *
+ * Exit status: 0 success, 1 failure, 4 skipped (no suitable BAR).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#define SZ_4K	0x1000UL
+#define SZ_1G	0x40000000UL
+#define KSFT_SKIP 4
+
+#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
+#define skip(...) do { printf("SKIP: " __VA_ARGS__); exit(KSFT_SKIP); } while (0)
+
+static int container, device;
+
+static void vfio_open(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	ssize_t len;
+	int group;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		fail("%s: %s\n", path, strerror(errno));
+	link[len] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		fail("/dev/vfio/vfio: %s\n", strerror(errno));
+	group = open(path, O_RDWR);
+	if (group < 0)
+		fail("%s: %s\n", path, strerror(errno));
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		fail("group %s is not viable\n", path);
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
+		fail("VFIO_GROUP_SET_CONTAINER: %s\n", strerror(errno));
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		fail("VFIO_SET_IOMMU: %s\n", strerror(errno));
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (device < 0)
+		fail("VFIO_GROUP_GET_DEVICE_FD: %s\n", strerror(errno));
+}
+
+/* The first mmap-able BAR of at least 1 GiB. */
+static struct vfio_region_info big_bar(void)
+{
+	for (unsigned int i = VFIO_PCI_BAR0_REGION_INDEX;
+	     i <= VFIO_PCI_BAR5_REGION_INDEX; i++) {
+		struct vfio_region_info info = {
+			.argsz = sizeof(info), .index = i,
+		};
+
+		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
+			continue;
+		if ((info.flags & VFIO_REGION_INFO_FLAG_MMAP) && info.size >= SZ_1G)
+			return info;
+	}
+	skip("no mmap-able BAR of 1 GiB or more\n");
+}
+
+static int dma_map(void *vaddr, uint64_t size, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = iova, .size = size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
+		return -errno;
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -errno;
+	return 0;
+}
+
+/* Read and DMA-map [vaddr, vaddr + size) of what is left of the mapping. */
+static void check_remaining(const char *what, char *vaddr, uint64_t size)
+{
+	volatile char *p = vaddr;
+	int ret;
+
+	(void)p[0];
+	(void)p[size - 1];
+	ret = dma_map(vaddr, size, 0);
+	if (ret)
+		fail("%s: MAP_DMA of the remaining 0x%llx bytes: %s\n", what,
+		     (unsigned long long)size, strerror(-ret));
+}
+
+int main(int argc, char *argv[])
+{
+	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
+	const char *op = argc > 2 ? argv[2] : "munmap";
+	struct vfio_region_info bar;
+	char *resv, *map, *tail;
+	uint64_t rest = SZ_1G - SZ_4K;
+
+	if (!bdf)
+		skip("usage: %s BDF munmap|mprotect|mremap|madvise|mlock|fork\n", argv[0]);
+	vfio_open(bdf);
+	bar = big_bar();
+
+	resv = mmap(NULL, 2 * SZ_1G, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (resv == MAP_FAILED)
+		fail("reserve: %s\n", strerror(errno));
+	map = (char *)(((uintptr_t)resv + SZ_1G - 1) & ~(SZ_1G - 1));
+	map = mmap(map, SZ_1G, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		   device, bar.offset);
+	if (map == MAP_FAILED)
+		fail("mmap BAR: %s\n", strerror(errno));
+	tail = map + rest;
+
+	/* Fault the BAR in: vfio-pci maps the aligned 1 GiB with a PUD. */
+	(void)*(volatile char *)map;
+	printf("%s: BAR %u (0x%llx bytes) mapped at %p, splitting with %s\n",
+	       bdf, bar.index, (unsigned long long)bar.size, map, op);
+	fflush(stdout);
+
+	if (!strcmp(op, "munmap")) {
+		if (munmap(tail, SZ_4K))
+			fail("munmap: %s\n", strerror(errno));
+	} else if (!strcmp(op, "mprotect")) {
+		if (mprotect(tail, SZ_4K, PROT_READ))
+			fail("mprotect: %s\n", strerror(errno));
+	} else if (!strcmp(op, "mremap")) {
+		char *dst = mmap(NULL, SZ_4K, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (mremap(tail, SZ_4K, SZ_4K, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   dst) == MAP_FAILED)
+			fail("mremap: %s\n", strerror(errno));
+		(void)*(volatile char *)dst;
+	} else if (!strcmp(op, "madvise")) {
+		if (madvise(tail, SZ_4K, MADV_DONTDUMP))
+			fail("madvise: %s\n", strerror(errno));
+	} else if (!strcmp(op, "mlock")) {
+		if (mlock(tail, SZ_4K))
+			printf("mlock: %s (allowed to fail)\n", strerror(errno));
+	} else if (!strcmp(op, "fork")) {
+		pid_t pid;
+		int status;
+
+		if (munmap(tail, SZ_4K))
+			fail("munmap: %s\n", strerror(errno));
+		pid = fork();
+		if (pid < 0)
+			fail("fork: %s\n", strerror(errno));
+		if (!pid) {
+			volatile char *p = map;
+
+			(void)p[0];
+			(void)p[rest - 1];
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			fail("fork: the child could not read the mapping\n");
+	} else {
+		fail("unknown operation '%s'\n", op);
+	}
+
+	check_remaining(op, map, rest);
+	printf("PASS: %s of the last 4 KiB: the remaining 0x%llx bytes read and DMA-map\n",
+	       op, (unsigned long long)rest);
+	return 0;
+}
