@@ -26,7 +26,7 @@ SPLAT = re.compile(
     r"|inconsistent lock state|sleeping function called from invalid context"
     r"|suspicious RCU usage|INFO: task .* blocked for more than"
     r"|rcu: INFO: .* detected stalls|watchdog: BUG: soft lockup"
-    r"|UBSAN: |KASAN: |kernel BUG at"
+    r"|UBSAN: |KASAN: |kernel BUG at|: bad (pgd|p4d|pud|pmd|pte) "
 )
 START = re.compile(r"HARNESS-TEST-START (\S*)")
 END = re.compile(r"HARNESS-TEST-END (\S*) rc=(\d+)")

@@ -5,9 +5,10 @@
 # LOG.  Extra kernel command line words may follow.
 #
 # The guest powers itself off after the test.  It is killed when it runs
-# longer than $VM_TIMEOUT seconds (default 300), or $SPLAT_GRACE seconds
-# (default 20) after the console shows a kernel splat: a guest that oopsed
-# while holding a lock often never finishes.  Exits 0 when QEMU ended by
+# longer than $VM_TIMEOUT seconds (default 300), or $GRACE seconds
+# (default 15) after the console shows a kernel splat (a guest that oopsed
+# while holding a lock often never finishes) or after the test ended
+# without the guest powering off.  Exits 0 when QEMU ended by
 # itself, 124 when the guest was killed; the verdict is judge.py's.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -22,8 +23,8 @@ shift 4
 need qemu-system-x86_64 qemu-system-x86
 
 timeout=${VM_TIMEOUT:-300}
-grace=${SPLAT_GRACE:-20}
-accel=(-accel "tcg,thread=multi" -cpu max)
+grace=${GRACE:-15}
+accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu max)
 if [ "${ACCEL:-tcg}" = kvm ]; then
 	[ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
 	accel=(-accel kvm -cpu host)
@@ -47,13 +48,20 @@ qemu=$!
 killed=0
 start=$SECONDS
 splat_at=
+ended_at=
 while kill -0 "$qemu" 2>/dev/null; do
 	sleep 1
 	if [ -z "$splat_at" ] && "$HARNESS_DIR/judge.py" --has-splat "$log"; then
 		splat_at=$SECONDS
 	fi
+	if [ -z "$ended_at" ] && grep -q "^HARNESS-TEST-END " "$log"; then
+		ended_at=$SECONDS
+	fi
 	if [ -n "$splat_at" ] && [ $((SECONDS - splat_at)) -ge "$grace" ]; then
 		echo "run-vm: kernel splat on the console, guest killed after ${grace}s" >>"$log"
+		killed=1
+	elif [ -n "$ended_at" ] && [ $((SECONDS - ended_at)) -ge "$grace" ]; then
+		echo "run-vm: guest did not power off within ${grace}s after the test ended (stall), killed" >>"$log"
 		killed=1
 	elif [ $((SECONDS - start)) -ge "$timeout" ]; then
 		echo "run-vm: guest still running after ${timeout}s, killed (stall)" >>"$log"

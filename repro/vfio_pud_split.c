@@ -9,7 +9,9 @@
  * is what splits the mapping: munmap, mprotect, mremap, madvise, mlock or
  * fork (munmap first, then fork and read in the child).  The BAR is
  * mapped 1 GiB-aligned and read once, which makes vfio-pci map it with a
- * single PUD entry, then OP is applied to its last 4 KiB.
+ * single PUD entry, then OP is applied to its last 4 KiB.  mremap-whole
+ * and mremap-shift move the whole mapping instead, to a 1 GiB-aligned
+ * address or 2 MiB past one.
  *
  * Unpatched kernels with huge pfnmap support (since v6.12) oops in
  * __split_huge_pmd() <- vma_adjust_trans_huge() <- __split_vma(): the PUD
@@ -132,7 +134,8 @@ int main(int argc, char *argv[])
 	uint64_t rest = SZ_1G - SZ_4K;
 
 	if (!bdf)
-		skip("usage: %s BDF munmap|mprotect|mremap|madvise|mlock|fork\n", argv[0]);
+		skip("usage: %s BDF munmap|mprotect|mremap|mremap-whole|mremap-shift|madvise|mlock|fork\n",
+		     argv[0]);
 	vfio_open(bdf);
 	bar = big_bar();
 
@@ -166,6 +169,21 @@ int main(int argc, char *argv[])
 			   dst) == MAP_FAILED)
 			fail("mremap: %s\n", strerror(errno));
 		(void)*(volatile char *)dst;
+	} else if (!strcmp(op, "mremap-whole") || !strcmp(op, "mremap-shift")) {
+		/*
+		 * Move all of it, to another 1 GiB-aligned address (the PUD
+		 * entry moves) or 2 MiB past one (it must be split).
+		 */
+		char *dst = mmap(NULL, 3 * SZ_1G, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		dst = (char *)(((uintptr_t)dst + SZ_1G - 1) & ~(SZ_1G - 1));
+		if (!strcmp(op, "mremap-shift"))
+			dst += 2 * 1024 * 1024;
+		map = mremap(map, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+		if (map == MAP_FAILED)
+			fail("mremap: %s\n", strerror(errno));
+		rest = SZ_1G;
 	} else if (!strcmp(op, "madvise")) {
 		if (madvise(tail, SZ_4K, MADV_DONTDUMP))
 			fail("madvise: %s\n", strerror(errno));
