@@ -72,6 +72,13 @@ if [ "${QUICK:-0}" != 1 ]; then
 	mapfile -t commits < <(git -C "$src" rev-list --reverse "$baseref..patched")
 	for c in "${commits[@]}"; do
 		subject=$(git -C "$src" log -1 --format=%s "$c")
+		# Patches to the selftests and docs alone leave the kernel as it
+		# was; the selftests are built with the initramfs.
+		if [ -z "$(git -C "$src" diff --name-only "$c~" "$c" -- . \
+			':!tools/testing' ':!Documentation')" ]; then
+			log "builds: $subject (no kernel change)"
+			continue
+		fi
 		git -C "$src" checkout -q -f "$c"
 		t0=$SECONDS
 		"$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm >/dev/null ||
