@@ -133,6 +133,10 @@ def judge(log, test, tree=None):
         else:
             status = "FAIL"
             detail = f"rc={rc}; {detail}"
+        if killed and status != "FAIL":
+            # The test ended, but the guest did not: a stall, not a pass.
+            status = "STALL"
+            detail = f"{detail}; {killed}"
         rows = [result(test, status, detail)]
 
     if splat:

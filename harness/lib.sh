@@ -34,6 +34,15 @@ suite_for_base() {
 	esac
 }
 
+# The guest tests to run on a base.
+tests_list_for_base() {
+	case $1 in
+	7.3) echo "$REPO_DIR/guest/tests.list" ;;
+	6.12) echo "$REPO_DIR/guest/tests-6.12.list" ;;
+	*) die "unknown base '$1'" ;;
+	esac
+}
+
 # Patch directory holding the series for a base.
 series_dir_for_base() {
 	case $1 in

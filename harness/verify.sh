@@ -11,9 +11,12 @@
 #      when anything is wrong.
 #
 # Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
-# QUICK=1 (skip the per-patch builds and the debug kernel), TESTS (names
-# from guest/tests.list to run, default all), ZAP_SECONDS (run time of the
-# decode-toggling race test, default its own 5 s).
+# BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
+# QUICK=1 (both), TESTS (names from the tests list to run, default all),
+# ZAP_SECONDS (run time of the decode-toggling race test per type1
+# backend, default 15 s), VM_TIMEOUT (seconds per guest, instead of the
+# tests list's).
+[ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +25,8 @@ need python3 python3
 need perl perl
 
 series_dir=$(series_dir_for_base "$BASE")
+vm_timeout=${VM_TIMEOUT:-}
+tests_list=$(tests_list_for_base "$BASE")
 out=$OUT_DIR/$BASE
 rm -rf "$out"
 mkdir -p "$out"
@@ -68,7 +73,7 @@ build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
 
 # 4. Every patch builds on its own.
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
-if [ "${QUICK:-0}" != 1 ]; then
+if [ "${BISECT:-1}" != 0 ]; then
 	mapfile -t commits < <(git -C "$src" rev-list --reverse "$baseref..patched")
 	for c in "${commits[@]}"; do
 		subject=$(git -C "$src" log -1 --format=%s "$c")
@@ -105,7 +110,7 @@ run_state() {
 		fi
 		t0=$SECONDS
 		rc=0
-		VM_TIMEOUT=$timeout "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" "$initrd" \
+		VM_TIMEOUT=${vm_timeout:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" "$initrd" \
 			"$name" "$dir/$name.log" \
 			${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} || rc=$?
 		"$HARNESS_DIR/judge.py" "$dir/$name.log" "$name" --kunit-tree "$src" |
@@ -119,14 +124,14 @@ for line in sys.stdin:
 			echo "---- last 50 console lines of $state/$name ----" >&2
 			tail -n 50 "$dir/$name.log" >&2
 		fi
-	done <"$REPO_DIR/guest/tests.list"
+	done <"$tests_list"
 }
 
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline "$series_dir" tests
 run_state baseline vm
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
 run_state patched vm
-if [ "${QUICK:-0}" != 1 ]; then
+if [ "${DEBUG:-1}" != 0 ]; then
 	run_state debug debug
 fi
 

@@ -21,95 +21,9 @@
  * Exit status: 0 success, 1 failure, 4 skipped (no suitable BAR).
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
-#include <unistd.h>
-#include <linux/vfio.h>
 
-#define SZ_4K	0x1000UL
-#define SZ_1G	0x40000000UL
-#define KSFT_SKIP 4
-
-#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
-#define skip(...) do { printf("SKIP: " __VA_ARGS__); exit(KSFT_SKIP); } while (0)
-
-static int container, device;
-
-static void vfio_open(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	ssize_t len;
-	int group;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		fail("%s: %s\n", path, strerror(errno));
-	link[len] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
-
-	container = open("/dev/vfio/vfio", O_RDWR);
-	if (container < 0)
-		fail("/dev/vfio/vfio: %s\n", strerror(errno));
-	group = open(path, O_RDWR);
-	if (group < 0)
-		fail("%s: %s\n", path, strerror(errno));
-	if (ioctl(group, VFIO_GROUP_GET_STATUS, &status) ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		fail("group %s is not viable\n", path);
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
-		fail("VFIO_GROUP_SET_CONTAINER: %s\n", strerror(errno));
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		fail("VFIO_SET_IOMMU: %s\n", strerror(errno));
-	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (device < 0)
-		fail("VFIO_GROUP_GET_DEVICE_FD: %s\n", strerror(errno));
-}
-
-/* The first mmap-able BAR of at least 1 GiB. */
-static struct vfio_region_info big_bar(void)
-{
-	for (unsigned int i = VFIO_PCI_BAR0_REGION_INDEX;
-	     i <= VFIO_PCI_BAR5_REGION_INDEX; i++) {
-		struct vfio_region_info info = {
-			.argsz = sizeof(info), .index = i,
-		};
-
-		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
-			continue;
-		if ((info.flags & VFIO_REGION_INFO_FLAG_MMAP) && info.size >= SZ_1G)
-			return info;
-	}
-	skip("no mmap-able BAR of 1 GiB or more\n");
-}
-
-static int dma_map(void *vaddr, uint64_t size, uint64_t iova)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap), .iova = iova, .size = size,
-	};
-
-	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
-		return -errno;
-	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		return -errno;
-	return 0;
-}
+#include "vfio.h"
 
 /* Read and DMA-map [vaddr, vaddr + size) of what is left of the mapping. */
 static void check_remaining(const char *what, char *vaddr, uint64_t size)
@@ -120,6 +34,8 @@ static void check_remaining(const char *what, char *vaddr, uint64_t size)
 	(void)p[0];
 	(void)p[size - 1];
 	ret = dma_map(vaddr, size, 0);
+	if (!ret)
+		ret = dma_unmap(size, 0);
 	if (ret)
 		fail("%s: MAP_DMA of the remaining 0x%llx bytes: %s\n", what,
 		     (unsigned long long)size, strerror(-ret));
@@ -130,7 +46,7 @@ int main(int argc, char *argv[])
 	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
 	const char *op = argc > 2 ? argv[2] : "munmap";
 	struct vfio_region_info bar;
-	char *resv, *map, *tail;
+	char *map, *tail;
 	uint64_t rest = SZ_1G - SZ_4K;
 
 	if (!bdf)
@@ -139,14 +55,7 @@ int main(int argc, char *argv[])
 	vfio_open(bdf);
 	bar = big_bar();
 
-	resv = mmap(NULL, 2 * SZ_1G, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (resv == MAP_FAILED)
-		fail("reserve: %s\n", strerror(errno));
-	map = (char *)(((uintptr_t)resv + SZ_1G - 1) & ~(SZ_1G - 1));
-	map = mmap(map, SZ_1G, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		   device, bar.offset);
-	if (map == MAP_FAILED)
-		fail("mmap BAR: %s\n", strerror(errno));
+	map = mmap_big_bar(&bar, SZ_1G);
 	tail = map + rest;
 
 	/* Fault the BAR in: vfio-pci maps the aligned 1 GiB with a PUD. */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the stand-alone reproducers share: opening a device through a VFIO
+ * type1 container, finding its large BAR, mapping for DMA.  Only the VFIO
+ * uapi, so that they run on kernels without tools/testing/selftests/vfio.
+ */
+#ifndef REPRO_VFIO_H
+#define REPRO_VFIO_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#define SZ_4K	0x1000UL
+#define SZ_1G	0x40000000UL
+#define KSFT_SKIP 4
+
+#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
+#define skip(...) do { printf("SKIP: " __VA_ARGS__); exit(KSFT_SKIP); } while (0)
+
+static int container, device;
+
+
+static inline void vfio_open(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	ssize_t len;
+	int group;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		fail("%s: %s\n", path, strerror(errno));
+	link[len] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		fail("/dev/vfio/vfio: %s\n", strerror(errno));
+	group = open(path, O_RDWR);
+	if (group < 0)
+		fail("%s: %s\n", path, strerror(errno));
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		fail("group %s is not viable\n", path);
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
+		fail("VFIO_GROUP_SET_CONTAINER: %s\n", strerror(errno));
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		fail("VFIO_SET_IOMMU: %s\n", strerror(errno));
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (device < 0)
+		fail("VFIO_GROUP_GET_DEVICE_FD: %s\n", strerror(errno));
+}
+
+/* The first mmap-able BAR of at least 1 GiB. */
+static inline struct vfio_region_info big_bar(void)
+{
+	for (unsigned int i = VFIO_PCI_BAR0_REGION_INDEX;
+	     i <= VFIO_PCI_BAR5_REGION_INDEX; i++) {
+		struct vfio_region_info info = {
+			.argsz = sizeof(info), .index = i,
+		};
+
+		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
+			continue;
+		if ((info.flags & VFIO_REGION_INFO_FLAG_MMAP) && info.size >= SZ_1G)
+			return info;
+	}
+	skip("no mmap-able BAR of 1 GiB or more\n");
+}
+
+static inline int dma_map(void *vaddr, uint64_t size, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+static inline int dma_unmap(uint64_t size, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = iova, .size = size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}
+
+/* Map the device's 1 GiB-or-larger BAR at a 1 GiB-aligned address. */
+static inline char *mmap_big_bar(struct vfio_region_info *bar, uint64_t size)
+{
+	char *resv, *map;
+
+	resv = mmap(NULL, size + SZ_1G, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (resv == MAP_FAILED)
+		fail("reserve: %s\n", strerror(errno));
+	map = (char *)(((uintptr_t)resv + SZ_1G - 1) & ~(SZ_1G - 1));
+	map = mmap(map, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		   device, bar->offset);
+	if (map == MAP_FAILED)
+		fail("mmap BAR: %s\n", strerror(errno));
+	return map;
+}
+
+#endif /* REPRO_VFIO_H */

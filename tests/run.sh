@@ -1,0 +1,26 @@
+#!/bin/bash
+# Tests of the harness itself, without a kernel: shellcheck of every script
+# and the Python tests of the judge, the summary and the patch application.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+check() {
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $*" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+check shellcheck -x harness/*.sh tests/run.sh .ci/run
+check shellcheck -s dash guest/init guest/tests/*
+for c in repro/*.c; do
+	check gcc -fsyntax-only -Wall -Werror "$c"
+done
+check python3 -m unittest discover -s tests -p 'test_*.py'
+
+echo "harness tests: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Tests for the harness's own logic, on recorded console logs and small
+git repositories: no kernel build, no VM."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HARNESS = os.path.join(REPO, "harness")
+FIXTURES = os.path.join(REPO, "tests", "fixtures")
+sys.path.insert(0, HARNESS)
+
+import judge  # noqa: E402
+import summarize  # noqa: E402
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name)
+
+
+def judged(name, test):
+    rows = judge.judge(fixture(name), test)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+class JudgeTest(unittest.TestCase):
+    def test_clean_pass(self):
+        row = judged("clean-pass.log", "mmio")
+        self.assertEqual(row["status"], "PASS")
+        self.assertIn("15 ok, 0 not ok", row["detail"])
+
+    def test_oops_fails_the_running_test(self):
+        row = judged("oops-in-test.log", "split")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("BUG: unable to handle page fault", row["detail"])
+
+    def test_bad_pud_fails_even_when_the_test_passed(self):
+        row = judged("bad-pud.log", "split")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("bad pud", row["detail"])
+
+    def test_race_caught(self):
+        row = judged("race-einval.log", "race")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("EINVAL", row["detail"])
+
+    def test_stall_in_test(self):
+        row = judged("stall-in-test.log", "race")
+        self.assertEqual(row["status"], "STALL")
+
+    def test_stall_after_test_is_no_pass(self):
+        row = judged("stall-after-test.log", "mmio")
+        self.assertEqual(row["status"], "STALL")
+
+    def test_test_that_never_started(self):
+        row = judged("clean-pass.log", "something_else")
+        self.assertEqual(row["status"], "ERROR")
+
+    def test_has_splat(self):
+        cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
+        self.assertEqual(subprocess.run(cmd + [fixture("oops-in-test.log")]).returncode, 0)
+        self.assertEqual(subprocess.run(cmd + [fixture("clean-pass.log")]).returncode, 1)
+
+    def test_splat_patterns(self):
+        for line in ("[   1.0] WARNING: CPU: 0 PID: 1 at mm/memory.c:1 foo",
+                     "[   1.0] BUG: sleeping function called from invalid context",
+                     "[   1.0] WARNING: possible circular locking dependency detected",
+                     "[   1.0] mm/pgtable-generic.c:44: bad pud 0(1)"):
+            self.assertTrue(judge.first_splat([judge.strip(line)]), line)
+        for line in ("# WARNING: a test's own message", "[   1.0] kunit: disabled"):
+            self.assertFalse(judge.first_splat([judge.strip(line)]), line)
+
+    @unittest.skipUnless(os.environ.get("KUNIT_TREE"), "KUNIT_TREE not set")
+    def test_kunit_rows(self):
+        rows = judge.judge(fixture("kunit-baseline.log"), "kunit",
+                           os.environ["KUNIT_TREE"])
+        status = {r["test"]: r["status"] for r in rows}
+        self.assertEqual(status["kunit:follow_pfnmap_outside_vma"], "PASS")
+        self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
+
+
+def rows(*specs):
+    return [dict(zip(("test", "state", "status", "expect"), s), detail="", seconds=1)
+            for s in specs]
+
+
+class SummarizeTest(unittest.TestCase):
+    def run_summary(self, results):
+        with tempfile.TemporaryDirectory() as tmp:
+            header = os.path.join(tmp, "header")
+            data = os.path.join(tmp, "results.jsonl")
+            with open(header, "w") as f:
+                f.write("fixture\n")
+            with open(data, "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in results))
+            code = summarize.main(header, data, os.path.join(tmp, "summary.txt"))
+            with open(os.path.join(tmp, "summary.txt")) as f:
+                return code, f.read()
+
+    def test_good_run(self):
+        code, text = self.run_summary(rows(
+            ("split", "baseline", "FAIL", "fail"), ("split", "patched", "PASS", "fail"),
+            ("mmio", "baseline", "PASS", "pass"), ("mmio", "patched", "PASS", "pass"),
+            ("race", "baseline", "PASS", "race"), ("race", "patched", "PASS", "race")))
+        self.assertEqual(code, 0, text)
+        self.assertIn("race not caught this run", text)
+        self.assertIn("verify: 3 passed, 0 failed", text)
+
+    def test_ours_passing_on_baseline_proves_nothing(self):
+        code, text = self.run_summary(rows(
+            ("split", "baseline", "PASS", "fail"), ("split", "patched", "PASS", "fail")))
+        self.assertEqual(code, 1)
+        self.assertIn("proves nothing", text)
+
+    def test_patched_failure_or_stall(self):
+        for status in ("FAIL", "STALL", "ERROR"):
+            code, text = self.run_summary(rows(
+                ("split", "baseline", "FAIL", "fail"), ("split", "debug", status, "fail")))
+            self.assertEqual(code, 1, status)
+
+    def test_existing_test_broken_on_baseline(self):
+        code, _ = self.run_summary(rows(
+            ("mmio", "baseline", "FAIL", "pass"), ("mmio", "patched", "PASS", "pass")))
+        self.assertEqual(code, 1)
+
+
+class ApplySeriesTest(unittest.TestCase):
+    def git(self, *args, cwd):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=cwd, check=True, capture_output=True)
+
+    def test_failing_patch_is_named_and_tree_left_clean(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, series = os.path.join(tmp, "src"), os.path.join(tmp, "series")
+            os.makedirs(src)
+            os.makedirs(series)
+            with open(os.path.join(src, "a.c"), "w") as f:
+                f.write("one\ntwo\nthree\n")
+            self.git("init", "-q", "-b", "base", cwd=src)
+            self.git("add", "a.c", cwd=src)
+            self.git("commit", "-q", "-m", "base", cwd=src)
+            with open(os.path.join(series, "good.patch"), "w") as f:
+                f.write("From: t <t@t>\nSubject: [PATCH] good\n\n---\n"
+                        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
+                        "@@ -1,3 +1,3 @@\n-one\n+ONE\n two\n three\n")
+            with open(os.path.join(series, "bad.patch"), "w") as f:
+                f.write("From: t <t@t>\nSubject: [PATCH] bad\n\n---\n"
+                        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
+                        "@@ -1,3 +1,3 @@\n one\n-zwei\n+TWO\n three\n")
+            with open(os.path.join(series, "series"), "w") as f:
+                f.write("good.patch\nbad.patch\n")
+            proc = subprocess.run(
+                [os.path.join(HARNESS, "apply-series.sh"), src, "base", "patched", series],
+                capture_output=True, text=True)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("bad.patch does not apply", proc.stderr)
+            self.assertIn("a.c", proc.stderr)
+            status = subprocess.run(["git", "status", "--porcelain"], cwd=src,
+                                    capture_output=True, text=True).stdout
+            self.assertEqual(status, "")
+            with open(os.path.join(src, "a.c")) as f:
+                self.assertEqual(f.read(), "one\ntwo\nthree\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
