@@ -65,7 +65,8 @@ def kunit_results(log, tree):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "kunit.json")
         proc = subprocess.run(
-            [sys.executable, kunit_py, "parse", f"--json={out}", log],
+            [sys.executable, kunit_py, "parse", f"--json={out}",
+             os.path.abspath(log)],
             capture_output=True, text=True)
         if not os.path.exists(out):
             return [result("kunit", "ERROR",
@@ -73,7 +74,10 @@ def kunit_results(log, tree):
         with open(out) as f:
             data = json.load(f)
     rows = []
-    for group in data.get("test_groups", []):
+    groups = [data]
+    while groups:
+        group = groups.pop(0)
+        groups += group.get("sub_groups", [])
         for case in group.get("test_cases", []):
             status = {"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL")
             rows.append(result(f"kunit:{case['name']}", status,

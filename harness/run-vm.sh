@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-vm.sh KERNEL INITRD TEST LOG [CMDLINE...]: boot the verification
-# guest (q35, emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
+# guest (q35, 8 GiB, emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
 # initramfs INITRD, run guest test TEST and write the serial console to
 # LOG.  Extra kernel command line words may follow.
 #
@@ -31,11 +31,14 @@ if [ "${ACCEL:-tcg}" = kvm ]; then
 fi
 
 kunit=kunit.enable=0
-[ "$test_name" = kunit ] && kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*}"
+# KUnit's PUD-level case needs 1 GiB of contiguous memory: movablecore
+# keeps the upper memory free of unmovable allocations.
+[ "$test_name" = kunit ] &&
+	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
 
 : >"$log"
 # shellcheck disable=SC2206 # $kunit is meant to split into words
-qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m 4G \
+qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m 8G \
 	-nodefaults -display none -monitor none -no-reboot \
 	-device intel-iommu,intremap=on \
 	-object memory-backend-ram,id=ivshmem,size=1G,share=on \

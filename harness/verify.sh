@@ -5,18 +5,19 @@
 #   2. checkpatch --strict every patch;
 #   3. apply the series (patched) and its test patches alone (baseline);
 #   4. build every patch of the series in turn (bisectability);
-#   5. build baseline and patched VM kernels and a patched debug kernel;
+#   5. build baseline and patched VM kernels and a patched debug kernel,
+#      and compare W=1/sparse/kernel-doc warnings of the touched files;
 #   6. boot each with each test of guest/tests.list and judge the console;
 #   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
 #      when anything is wrong.
 #
 # Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
 # BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
-# QUICK=1 (both), TESTS (names from the tests list to run, default all),
+# STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS (names from the tests list to run, default all),
 # ZAP_SECONDS (run time of the decode-toggling race test per type1
 # backend, default 15 s), VM_TIMEOUT (seconds per guest, instead of the
 # tests list's).
-[ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0
+[ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -131,6 +132,10 @@ for line in sys.stdin:
 run_state baseline vm
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
 run_state patched vm
+if [ "${STATIC:-1}" != 0 ]; then
+	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" "$baseref" patched ||
+		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+fi
 if [ "${DEBUG:-1}" != 0 ]; then
 	run_state debug debug
 fi

@@ -1,0 +1,59 @@
+#!/bin/bash
+# static-checks.sh SRC BUILD BASEREF PATCHED: compile the C files that the
+# series touches with W=1 and sparse (C=1), once at BASEREF and once at
+# PATCHED, in build dir BUILD (configured by build-kernel.sh), and fail
+# when the patched tree has warnings in those files that the base has not.
+# Also runs kernel-doc -Wall on them.  Leaves SRC checked out at PATCHED.
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+src=$1
+build=$2
+baseref=$3
+patched=$4
+
+need sparse sparse
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache}
+
+mapfile -t files < <(git -C "$src" diff --name-only "$baseref" "$patched" -- '*.c' |
+	grep -v '^tools/\|^arch/[^x]\|^drivers/virt/acrn/')
+
+# Object to build for a source file; KVM's common code is built from
+# arch/x86/kvm.
+obj_of() {
+	case $1 in
+	virt/kvm/*) echo "arch/x86/kvm/" ;;
+	*) echo "${1%.c}.o" ;;
+	esac
+}
+
+# warnings REF OUT: build the objects at REF, keep their warnings in OUT
+# without line numbers.
+warnings() {
+	local ref=$1 out=$2 f
+	git -C "$src" checkout -q -f "$ref"
+	: >"$out.raw"
+	for f in "${files[@]}"; do
+		[ -f "$src/$f" ] || continue
+		touch "$src/$f"
+		make -s -C "$src" O="$build" ARCH=x86_64 CC="ccache gcc" \
+			-j"${JOBS:-$(nproc)}" W=1 C=1 "$(obj_of "$f")" >>"$out.raw" 2>&1 || true
+		"$src/scripts/kernel-doc" -none -Wall "$src/$f" >>"$out.raw" 2>&1 || true
+	done
+	grep -E "(warning|error|Warning):" "$out.raw" |
+		grep -F -f <(printf '%s\n' "${files[@]}") |
+		sed -E 's/:[0-9]+(:[0-9]+)?:/:/; s|^.*/src/[^/]*/||; s|^\.\./\.\./||' |
+		sort -u >"$out" || true
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+warnings "$baseref" "$tmp/base"
+warnings "$patched" "$tmp/patched"
+new=$(comm -13 "$tmp/base" "$tmp/patched")
+log "static checks (W=1, sparse, kernel-doc) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after"
+if [ -n "$new" ]; then
+	printf '%s\n' "$new" >&2
+	die "the series adds warnings"
+fi
