@@ -43,7 +43,7 @@ warnings() {
 	done
 	grep -E "(warning|error|Warning):" "$out.raw" |
 		grep -F -f <(printf '%s\n' "${files[@]}") |
-		sed -E 's/:[0-9]+(:[0-9]+)?:/:/; s|^.*/src/[^/]*/||; s|^\.\./\.\./||' |
+		sed -E 's/:[0-9]+(:[0-9]+)?[: ]/: /; s|^.*/src/[^/]*/||; s|^\.\./\.\./||' |
 		sort -u >"$out" || true
 }
 
