@@ -94,7 +94,7 @@ int main(int argc, char *argv[])
 			fail("mremap: %s\n", strerror(errno));
 		rest = SZ_1G;
 	} else if (!strcmp(op, "madvise")) {
-		if (madvise(tail, SZ_4K, MADV_DONTDUMP))
+		if (madvise(tail, SZ_4K, MADV_DONTFORK))
 			fail("madvise: %s\n", strerror(errno));
 	} else if (!strcmp(op, "mlock")) {
 		if (mlock(tail, SZ_4K))
