@@ -19,7 +19,7 @@ verify-stable:
 # type1 backend, so 10 minutes of racing per kernel.
 STRESS_SECONDS ?= 300
 stress:
-	BASE=$(BASE) QUICK=1 TESTS=map_bar_while_toggling_decode \
+	BASE=$(BASE) QUICK=1 TESTS=map_bar_while_toggling_decode OUT_DIR=$(CURDIR)/out/stress \
 		ZAP_SECONDS=$(STRESS_SECONDS) \
 		VM_TIMEOUT=$$(( 2 * $(STRESS_SECONDS) + 300 )) harness/verify.sh
 
