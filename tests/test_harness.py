@@ -109,7 +109,7 @@ class SummarizeTest(unittest.TestCase):
             ("race", "baseline", "PASS", "race"), ("race", "patched", "PASS", "race")))
         self.assertEqual(code, 0, text)
         self.assertIn("race not caught this run", text)
-        self.assertIn("verify: 3 passed, 0 failed", text)
+        self.assertIn("verify: 5 passed, 0 failed", text)
 
     def test_ours_passing_on_baseline_proves_nothing(self):
         code, text = self.run_summary(rows(
