@@ -26,5 +26,5 @@ tree=${PFNMAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnmap-series}/src/7.3
 [ -f "$tree/tools/testing/kunit/kunit.py" ] && export KUNIT_TREE=${KUNIT_TREE:-$tree}
 check python3 -m unittest discover -s tests -p 'test_*.py' >/dev/null
 
-echo "harness tests: $passed passed, $failed failed"
+echo "harness: $passed passed, $failed failed"
 [ "$failed" = 0 ]
