@@ -7,14 +7,15 @@
 #   4. build every patch of the series in turn (bisectability);
 #   5. build baseline and patched VM kernels and a patched debug kernel,
 #      and compare W=1/sparse/kernel-doc warnings of the touched files;
-#   6. boot each with each test of guest/tests.list and judge the console;
+#   6. boot each with each test of the base's tests list (guest/) and
+#      judge the console;
 #   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
 #      when anything is wrong.
 #
 # Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
 # BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
-# STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS (names from the tests list to run, default all),
-# ZAP_SECONDS (run time of the decode-toggling race test per type1
+# STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
+# (names from the tests list to run, default all), ZAP_SECONDS (run time of the decode-toggling race test per type1
 # backend, default 15 s), VM_TIMEOUT (seconds per guest, instead of the
 # tests list's).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
