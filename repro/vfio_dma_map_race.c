@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <linux/pci_regs.h>
@@ -59,8 +60,11 @@ static void *toggler(void *arg)
 			return NULL;
 		if (s == PAUSE)
 			atomic_store(&state, PAUSED);
-		if (s != RUN)
+		if (s != RUN) {
+			/* Leave the CPU to others (QEMU's, under TCG). */
+			usleep(10);
 			continue;
+		}
 		set_memory_decode(0);
 		set_memory_decode(1);
 		toggles++;
@@ -71,7 +75,7 @@ static void set_state(int s)
 {
 	atomic_store(&state, s);
 	while (s == PAUSE && atomic_load(&state) != PAUSED)
-		;
+		sched_yield();
 }
 
 int main(int argc, char *argv[])
