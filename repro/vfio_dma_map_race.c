@@ -61,8 +61,7 @@ static void *toggler(void *arg)
 		if (s == PAUSE)
 			atomic_store(&state, PAUSED);
 		if (s != RUN) {
-			/* Leave the CPU to others (QEMU's, under TCG). */
-			usleep(10);
+			sched_yield();
 			continue;
 		}
 		set_memory_decode(0);
