@@ -15,13 +15,11 @@ verify:
 verify-stable:
 	BASE=6.12 DEBUG=0 harness/verify.sh
 
-# A long race run on baseline and patched: STRESS_SECONDS (default 300) per
-# type1 backend, so 10 minutes of racing per kernel.
-STRESS_SECONDS ?= 300
+# A long race run on the kernels the last verify built: ROUNDS boots of
+# SECONDS_PER_ROUND per type1 backend (default 4 x 75 s x 2 = 10 minutes
+# of racing per kernel).
 stress:
-	BASE=$(BASE) QUICK=1 TESTS=map_bar_while_toggling_decode OUT_DIR=$(CURDIR)/out/stress \
-		ZAP_SECONDS=$(STRESS_SECONDS) \
-		VM_TIMEOUT=$$(( 2 * $(STRESS_SECONDS) + 300 )) harness/verify.sh
+	BASE=$(BASE) harness/stress.sh
 
 # The harness's own tests: no kernel, no VM.
 check:

@@ -1,0 +1,46 @@
+#!/bin/bash
+# stress.sh [STATE...]: race VFIO_IOMMU_MAP_DMA against memory-decode
+# toggling for a long time on kernels that verify.sh built (out/BASE/STATE,
+# default baseline and patched), in $ROUNDS guest boots of $SECONDS per
+# type1 backend each (default 4 x 75 s x 2 backends = 10 minutes per
+# kernel).  Several shorter boots instead of one long one: a TCG guest
+# that spins for many minutes can lose its console.  Prints the summed
+# counts per kernel; fails if the patched kernel returned any EINVAL or
+# a guest did not finish cleanly.
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+rounds=${ROUNDS:-4}
+seconds=${SECONDS_PER_ROUND:-75}
+out=$OUT_DIR/$BASE
+case $BASE in
+7.3) test_name=map_bar_while_toggling_decode ;;
+*) test_name=vfio_dma_map_race ;;
+esac
+[ $# -gt 0 ] || set -- baseline patched
+
+failed=0
+for state in "$@"; do
+	dir=$out/$state
+	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run verify.sh first"
+	maps=0 einval=0 efault=0 bad=0
+	for round in $(seq "$rounds"); do
+		log="$dir/stress-$round.log"
+		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
+			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
+			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" || true
+		status=$("$HARNESS_DIR/judge.py" "$log" "$test_name" |
+			python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["status"])')
+		while read -r m e f; do
+			maps=$((maps + m)) einval=$((einval + e)) efault=$((efault + f))
+		done < <(sed -n 's/^# \([0-9]*\) maps of .*: \([0-9]*\) EFAULT (decode off), \([0-9]*\) EINVAL.*/\1 \3 \2/p' "$log")
+		case $status in PASS | FAIL) ;; *) bad=$((bad + 1)) ;; esac
+		log "$state: round $round: $status"
+	done
+	echo "stress $state: $rounds boots x 2 backends x $seconds s: $maps maps, $einval EINVAL, $efault EFAULT (decode off), $bad rounds not finished cleanly"
+	if [ "$state" != baseline ] && { [ "$einval" != 0 ] || [ "$bad" != 0 ]; }; then
+		failed=1
+	fi
+done
+exit $failed
