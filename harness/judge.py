@@ -107,7 +107,7 @@ def judge(log, test, tree=None):
     started = ended = None
     for i, line in enumerate(lines):
         m = START.search(line)
-        if m and m.group(1) == test:
+        if m and m.group(1) == test and started is None:
             started = i
         m = END.search(line)
         if m and m.group(1) == test:
@@ -120,8 +120,11 @@ def judge(log, test, tree=None):
         rows = kunit_results(log, tree) if tree else [
             result("kunit", "ERROR", "no kernel tree to parse KUnit with")]
     elif started is None:
+        last = next((l.strip() for l in reversed(lines)
+                     if l.strip() and not KILLED.match(l)), "empty console")
         rows = [result(test, "ERROR" if not splat else "FAIL",
-                       "test never started" + (f"; {splat}" if splat else ""))]
+                       "test never started" + (f"; {splat}" if splat else "") +
+                       f"; {killed or 'last console line: ' + last}")]
     elif ended is None:
         rows = [result(test, "FAIL" if splat else "STALL",
                        (splat + "; " if splat else "") +

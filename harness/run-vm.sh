@@ -9,7 +9,8 @@
 # (default 15) after the console shows a kernel splat (a guest that oopsed
 # while holding a lock often never finishes) or after the test ended
 # without the guest powering off.  Exits 0 when QEMU ended by
-# itself, 124 when the guest was killed; the verdict is judge.py's.
+# itself, 124 when the guest was killed, 125 when QEMU failed (its
+# message is appended to LOG); the verdict is judge.py's.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -75,8 +76,13 @@ while kill -0 "$qemu" 2>/dev/null; do
 		break
 	fi
 done
-wait "$qemu" || true
+qemu_rc=0
+wait "$qemu" || qemu_rc=$?
 if [ "$killed" = 1 ]; then
 	exit 124
+fi
+if [ "$qemu_rc" != 0 ]; then
+	echo "run-vm: QEMU exited with status $qemu_rc: $(tail -n 1 "$log.qemu")" >>"$log"
+	exit 125
 fi
 exit 0

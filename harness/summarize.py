@@ -51,6 +51,10 @@ def main(header_path, results_path, summary_path):
                 problems.append(f"{test} on {state}: {row['status']} {row['detail']}")
             if row and row["status"] == "SKIP":
                 notes.append(f"{test} skipped on {state}: {row['detail']}")
+    for row in rows:
+        if row.get("retried"):
+            notes.append(f"{row['test']} on {row['state']} booted twice, "
+                         f"{row['retried']}")
 
     groups = {}
     for row in rows:

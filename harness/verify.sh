@@ -94,10 +94,69 @@ if [ "${BISECT:-1}" != 0 ]; then
 	done
 fi
 
+# One guest boot: run_vm DIR INITRD NAME TIMEOUT LOG.  Prints run-vm's exit
+# code.
+run_vm() {
+	local rc=0
+	VM_TIMEOUT=${vm_timeout:-$4} "$HARNESS_DIR/run-vm.sh" "$1/bzImage" "$2" "$3" "$5" \
+		${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?
+	echo "$rc"
+}
+
+# Boot, judge and record one test: run_test STATE DIR INITRD NAME EXPECT
+# TIMEOUT.  A guest that never reached the test without a kernel splat
+# (QEMU failed, or the boot did not get to init) says nothing about the
+# kernel under test: it is booted once more, and the first boot is kept
+# as NAME.try1.log and named in the result.
+run_test() {
+	local state=$1 dir=$2 initrd=$3 name=$4 expect=$5 timeout=$6
+	local log=$2/$4.log t0=$SECONDS rc judged retried=
+	rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
+	judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
+	if [ "$(status_of "$judged")" = ERROR ]; then
+		retried=$(detail_of "$judged")
+		log "$state: $name: $retried; booting once more"
+		show_console "$state" "$log"
+		mv "$log" "$dir/$name.try1.log"
+		mv "$log.qemu" "$dir/$name.try1.log.qemu"
+		rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
+		judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
+	fi
+	python3 -c 'import json, sys
+for line in sys.stdin:
+    row = json.loads(line)
+    row.update(state=sys.argv[1], expect=sys.argv[2], seconds=int(sys.argv[3]))
+    if sys.argv[4]:
+        row.update(retried="first boot: " + sys.argv[4])
+    print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" "$retried" \
+		<<<"$judged" >>"$results"
+	log "$state: $name: $(status_of "$(tail -n 1 "$results")") ($((SECONDS - t0)) s)"
+	# The console of anything that is not the expected outcome.
+	case $rc/$(status_of "$(tail -n 1 "$results")")/$state in
+	0/PASS/* | 0/SKIP/* | */FAIL/baseline) ;;
+	*) show_console "$state" "$log" ;;
+	esac
+}
+
+status_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[1].splitlines()[-1])["status"])' "$1"; }
+detail_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[1].splitlines()[-1])["detail"])' "$1"; }
+
+# show_console STATE LOG: the last 50 console lines and QEMU's own output.
+show_console() {
+	{
+		echo "---- last 50 console lines of $1/$(basename "$2") ----"
+		tail -n 50 "$2"
+		if [ -s "$2.qemu" ]; then
+			echo "---- QEMU's output ----"
+			tail -n 10 "$2.qemu"
+		fi
+	} >&2
+}
+
 # 5. and 6. Build a state's kernel and initramfs, then run the tests.
 # run_state STATE VARIANT
 run_state() {
-	local state=$1 variant=$2 kernel initrd name expect timeout t0 rc
+	local state=$1 variant=$2 kernel initrd name expect timeout t0
 	local dir=$out/$state
 	mkdir -p "$dir"
 	t0=$SECONDS
@@ -110,22 +169,7 @@ run_state() {
 		if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then
 			continue
 		fi
-		t0=$SECONDS
-		rc=0
-		VM_TIMEOUT=${vm_timeout:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" "$initrd" \
-			"$name" "$dir/$name.log" \
-			${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} || rc=$?
-		"$HARNESS_DIR/judge.py" "$dir/$name.log" "$name" --kunit-tree "$src" |
-			python3 -c 'import json, sys
-for line in sys.stdin:
-    row = json.loads(line)
-    row.update(state=sys.argv[1], expect=sys.argv[2], seconds=int(sys.argv[3]))
-    print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" >>"$results"
-		log "$state: $name: $(tail -n 1 "$results" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') ($((SECONDS - t0)) s)"
-		if [ "$rc" = 124 ]; then
-			echo "---- last 50 console lines of $state/$name ----" >&2
-			tail -n 50 "$dir/$name.log" >&2
-		fi
+		run_test "$state" "$dir" "$initrd" "$name" "$expect" "$timeout"
 	done <"$tests_list"
 }
 

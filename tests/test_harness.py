@@ -60,6 +60,18 @@ class JudgeTest(unittest.TestCase):
     def test_test_that_never_started(self):
         row = judged("clean-pass.log", "something_else")
         self.assertEqual(row["status"], "ERROR")
+        self.assertIn("last console line", row["detail"])
+
+    def test_start_marker_split_by_printk(self):
+        # The tty copy of the marker is broken; the kmsg copy is whole.
+        row = judged("marker-split.log", "mmio")
+        self.assertEqual(row["status"], "PASS")
+        self.assertIn("15 ok, 0 not ok", row["detail"])
+
+    def test_qemu_failure_is_an_error_with_its_message(self):
+        row = judged("qemu-failed.log", "split")
+        self.assertEqual(row["status"], "ERROR")
+        self.assertIn("Cannot allocate memory", row["detail"])
 
     def test_has_splat(self):
         cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
@@ -122,6 +134,13 @@ class SummarizeTest(unittest.TestCase):
             code, text = self.run_summary(rows(
                 ("split", "baseline", "FAIL", "fail"), ("split", "debug", status, "fail")))
             self.assertEqual(code, 1, status)
+
+    def test_second_boot_is_noted(self):
+        results = rows(("split", "baseline", "FAIL", "fail"), ("split", "debug", "PASS", "fail"))
+        results[1]["retried"] = "first boot: test never started; QEMU exited with status 1"
+        code, text = self.run_summary(results)
+        self.assertEqual(code, 0, text)
+        self.assertIn("split on debug booted twice, first boot: test never started", text)
 
     def test_existing_test_broken_on_baseline(self):
         code, _ = self.run_summary(rows(
