@@ -72,9 +72,10 @@ def main(header_path, results_path, summary_path):
         elif expect == "pass" and failed:
             problems.append(f"{group} fails on the baseline: {failed[0]['detail']}")
         elif expect == "race":
-            detail = grows[0]["detail"]
-            caught = "caught" if failed else "not caught this run"
-            notes.append(f"{group} on the baseline: race {caught}: {detail}")
+            row = grows[0]
+            caught = {"FAIL": "race caught", "PASS": "race not caught this run"}.get(
+                row["status"], f"{row['status']}, race not measured")
+            notes.append(f"{group} on the baseline: {caught}: {row['detail']}")
 
     width = max([len(t) for t in tests] + [4])
     lines = [header, "",

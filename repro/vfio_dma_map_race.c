@@ -11,7 +11,10 @@
  * kernel looked it up failed with EINVAL on unpatched kernels: that is
  * the bug, and any EINVAL fails this program.  The toggling pauses, with
  * decode enabled, while a map is undone: QEMU's emulated VT-d stalls when
- * IOTLB invalidations overlap BAR toggling.
+ * IOTLB invalidations overlap BAR toggling.  The first zap of each map
+ * waits a delay that is tuned after every map, longer after EFAULT (the
+ * zap came before the fault) and shorter after success (it came after
+ * the lookup), so that the zaps gather around the end of the fault.
  *
  * Stand-alone twin of the selftest map_bar_while_toggling_decode, for
  * kernels without tools/testing/selftests/vfio.  Defaults: 15 s, 2 MiB.
@@ -28,7 +31,12 @@
 
 enum { RUN, PAUSE, PAUSED, STOP };
 
+/* Random part of the delay, and the tuning step, as fractions of it. */
+#define ZAP_DELAY_SPREAD	32
+#define ZAP_DELAY_STEP		64
+
 static atomic_int state = PAUSED;
+static atomic_ulong delay;
 static unsigned long toggles;
 static uint64_t config_offset;
 
@@ -53,6 +61,10 @@ static void set_memory_decode(int on)
 
 static void *toggler(void *arg)
 {
+	unsigned long spins, spread;
+	unsigned int seed = 1;
+	int waited = 0;
+
 	for (;;) {
 		int s = atomic_load(&state);
 
@@ -61,8 +73,17 @@ static void *toggler(void *arg)
 		if (s == PAUSE)
 			atomic_store(&state, PAUSED);
 		if (s != RUN) {
+			waited = 0;
 			sched_yield();
 			continue;
+		}
+		if (!waited) {
+			spins = atomic_load(&delay);
+			spread = spins / ZAP_DELAY_SPREAD;
+			spins += rand_r(&seed) % (2 * spread + 1) - spread;
+			while (spins-- && atomic_load(&state) == RUN)
+				;
+			waited = 1;
 		}
 		set_memory_decode(0);
 		set_memory_decode(1);
@@ -110,6 +131,10 @@ int main(int argc, char *argv[])
 		set_state(RUN);
 		ret = dma_map(map, size, 0);
 		set_state(PAUSE);
+		if (ret == -EFAULT)
+			delay += delay / ZAP_DELAY_STEP + 1;
+		else if (!ret)
+			delay -= delay / ZAP_DELAY_STEP;
 		if (!ret)
 			ret = dma_unmap(size, 0) ? -EIO : 0;
 		if (ret == -EFAULT)

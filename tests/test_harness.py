@@ -135,6 +135,13 @@ class SummarizeTest(unittest.TestCase):
                 ("split", "baseline", "FAIL", "fail"), ("split", "debug", status, "fail")))
             self.assertEqual(code, 1, status)
 
+    def test_race_stall_on_baseline_is_no_catch(self):
+        code, text = self.run_summary(rows(
+            ("race", "baseline", "STALL", "race"), ("race", "patched", "PASS", "race")))
+        self.assertEqual(code, 0, text)
+        self.assertIn("STALL, race not measured", text)
+        self.assertNotIn("race caught", text)
+
     def test_second_boot_is_noted(self):
         results = rows(("split", "baseline", "FAIL", "fail"), ("split", "debug", "PASS", "fail"))
         results[1]["retried"] = "first boot: test never started; QEMU exited with status 1"
