@@ -6,10 +6,11 @@
 
 A result is {"test", "status", "detail"}; status is PASS, FAIL, SKIP,
 STALL (the guest was killed before the test ended) or ERROR (the harness
-could not run the test).  A kernel splat anywhere in the log fails the
-test that was running, even when the test itself passed.  KUnit results
-are parsed with the kernel tree's own tools/testing/kunit/kunit.py and
-reported one row per test case.
+could not run the test: QEMU failed, or KUnit's output could not be
+parsed).  A kernel splat anywhere in the log fails the test that was
+running, even when the test itself passed; so does a guest that ended
+by itself before its test started.  KUnit results are parsed with the
+kernel tree's own tools/testing/kunit/kunit.py, one row per test case.
 """
 
 import json
@@ -30,10 +31,13 @@ SPLAT = re.compile(
 )
 START = re.compile(r"HARNESS-TEST-START (\S*)")
 END = re.compile(r"HARNESS-TEST-END (\S*) rc=(\d+)")
-KILLED = re.compile(r"^run-vm: (.*)")
+KILLED = re.compile(r"^run-vm: (?!QEMU exited)(.*)")
+QEMU_FAILED = re.compile(r"^run-vm: (QEMU exited .*)")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
 # Selftest lines worth quoting in the table (the race test's counts).
 NOTE = re.compile(r"^# (\d+ maps .*|.*: (Invalid argument|Bad address).*)$")
+# The race test's summary line, one per run: the EINVAL count.
+RACE_COUNTS = re.compile(r"^# \d+ maps .* (\d+) EINVAL")
 
 
 def strip(line):
@@ -94,12 +98,13 @@ def selftest_detail(lines):
               if TAP_RESULT.match(l) and l.startswith("not ok")]
     skipped = sum(1 for l in lines if TAP_RESULT.match(l) and "# SKIP" in l)
     notes = [NOTE.match(l).group(1) for l in lines if NOTE.match(l)]
+    einval = [int(m.group(1)) for l in lines if (m := RACE_COUNTS.match(l))]
     detail = f"{passed} ok, {len(failed)} not ok, {skipped} skip"
     if failed:
         detail += ": " + ", ".join(failed[:3])
     if notes:
         detail += "; " + notes[-1]
-    return detail, failed
+    return detail, failed, (sum(einval) if einval else None)
 
 
 def judge(log, test, tree=None):
@@ -114,24 +119,35 @@ def judge(log, test, tree=None):
             ended = (i, int(m.group(2)))
     killed = next((KILLED.match(l).group(1) for l in lines if KILLED.match(l)),
                   None)
+    qemu_failed = next((QEMU_FAILED.match(l).group(1) for l in lines
+                        if QEMU_FAILED.match(l)), None)
     splat = first_splat(lines)
 
-    if test == "kunit":
+    if qemu_failed and started is None and not splat:
+        rows = [result(test, "ERROR", f"test never started; {qemu_failed}")]
+    elif test == "kunit":
         rows = kunit_results(log, tree) if tree else [
             result("kunit", "ERROR", "no kernel tree to parse KUnit with")]
     elif started is None:
+        # A guest that hung, or ended by itself, before its test: the
+        # kernel's failure, not the harness's.
         last = next((l.strip() for l in reversed(lines)
-                     if l.strip() and not KILLED.match(l)), "empty console")
-        rows = [result(test, "ERROR" if not splat else "FAIL",
-                       "test never started" + (f"; {splat}" if splat else "") +
-                       f"; {killed or 'last console line: ' + last}")]
+                     if l.strip() and not l.startswith("run-vm: ")),
+                    "empty console")
+        if killed:
+            status, why = "STALL", killed
+        else:
+            status, why = "FAIL", "guest ended; last console line: " + last
+        rows = [result(test, status, f"test never started; {why}")]
     elif ended is None:
-        rows = [result(test, "FAIL" if splat else "STALL",
+        status = ("FAIL" if splat else "STALL" if killed
+                  else "ERROR" if qemu_failed else "FAIL")
+        rows = [result(test, status,
                        (splat + "; " if splat else "") +
-                       (killed or "guest ended before the test did"))]
+                       (killed or qemu_failed or "guest ended before the test did"))]
     else:
         test_lines = lines[started:ended[0]]
-        detail, failed = selftest_detail(test_lines)
+        detail, failed, einval = selftest_detail(test_lines)
         rc = ended[1]
         if rc == 4:
             status = "SKIP"
@@ -144,11 +160,16 @@ def judge(log, test, tree=None):
             # The test ended, but the guest did not: a stall, not a pass.
             status = "STALL"
             detail = f"{detail}; {killed}"
+        elif qemu_failed and status != "FAIL":
+            status = "ERROR"
+            detail = f"{detail}; {qemu_failed}"
         rows = [result(test, status, detail)]
+        if einval is not None:
+            rows[0]["einval"] = einval
 
     if splat:
         for row in rows:
-            if row["status"] in ("PASS", "SKIP", "STALL"):
+            if row["status"] in ("PASS", "SKIP", "STALL", "ERROR"):
                 row["status"] = "FAIL"
             if splat not in row["detail"]:
                 row["detail"] = f"{splat}; {row['detail']}".rstrip("; ")

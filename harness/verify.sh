@@ -104,16 +104,17 @@ run_vm() {
 }
 
 # Boot, judge and record one test: run_test STATE DIR INITRD NAME EXPECT
-# TIMEOUT.  A guest that never reached the test without a kernel splat
-# (QEMU failed, or the boot did not get to init) says nothing about the
-# kernel under test: it is booted once more, and the first boot is kept
-# as NAME.try1.log and named in the result.
+# TIMEOUT.  When QEMU itself failed before the test (run-vm.sh exits 125
+# and judge.py says ERROR), which says nothing about the kernel, the test
+# is booted once more; the first console is kept as NAME.try1.log and
+# the result names it.  A guest that hung or ended before its test is the
+# kernel's failure and is not booted again.
 run_test() {
 	local state=$1 dir=$2 initrd=$3 name=$4 expect=$5 timeout=$6
 	local log=$2/$4.log t0=$SECONDS rc judged retried=
 	rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
 	judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	if [ "$(status_of "$judged")" = ERROR ]; then
+	if [ "$rc" = 125 ] && [ "$(status_of "$judged")" = ERROR ]; then
 		retried=$(detail_of "$judged")
 		log "$state: $name: $retried; booting once more"
 		show_console "$state" "$log"

@@ -12,9 +12,10 @@
  * the bug, and any EINVAL fails this program.  The toggling pauses, with
  * decode enabled, while a map is undone: QEMU's emulated VT-d stalls when
  * IOTLB invalidations overlap BAR toggling.  The first zap of each map
- * waits a delay that is tuned after every map, longer after EFAULT (the
- * zap came before the fault) and shorter after success (it came after
- * the lookup), so that the zaps gather around the end of the fault.
+ * waits a delay that is tuned after every map the toggler zapped during,
+ * longer after EFAULT (the zap came before the fault) and shorter after
+ * success (it came after the lookup), so that the zaps gather around the
+ * end of the fault.
  *
  * Stand-alone twin of the selftest map_bar_while_toggling_decode, for
  * kernels without tools/testing/selftests/vfio.  Defaults: 15 s, 64 KiB.
@@ -84,7 +85,7 @@ static void *toggler(void *arg)
 		if (!waited) {
 			spins = atomic_load(&delay);
 			spread = spins / ZAP_DELAY_SPREAD;
-			spins += rand_r(&seed) % (2 * spread + 1) - spread;
+			spins = spins - spread + rand_r(&seed) % (2 * spread + 1);
 			while (spins-- && atomic_load(&state) == RUN)
 				;
 			waited = 1;
@@ -107,7 +108,7 @@ int main(int argc, char *argv[])
 	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
 	double seconds = argc > 2 ? atof(argv[2]) : 15;
 	uint64_t size = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x10000;
-	unsigned long maps = 0, efault = 0, einval = 0, other = 0;
+	unsigned long maps = 0, efault = 0, einval = 0, other = 0, toggled;
 	struct vfio_region_info config = {
 		.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX,
 	};
@@ -132,13 +133,20 @@ int main(int argc, char *argv[])
 	for (end = now() + seconds; now() < end; maps++) {
 		int ret;
 
+		toggled = toggles;
 		set_state(RUN);
 		ret = dma_map(map, size, 0);
 		set_state(PAUSE);
-		if (ret == -EFAULT)
-			delay += delay / ZAP_DELAY_STEP + 1;
-		else if (!ret)
-			delay -= delay / ZAP_DELAY_STEP;
+		/* Learn only from maps the toggler zapped during. */
+		if (toggles != toggled) {
+			unsigned long d = atomic_load(&delay);
+
+			if (ret == -EFAULT)
+				d += d / ZAP_DELAY_STEP + 1;
+			else if (!ret && d)
+				d -= d / ZAP_DELAY_STEP + 1;
+			atomic_store(&delay, d);
+		}
 		if (!ret)
 			ret = dma_unmap(size, 0) ? -EIO : 0;
 		if (ret == -EFAULT)

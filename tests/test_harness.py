@@ -48,6 +48,7 @@ class JudgeTest(unittest.TestCase):
         row = judged("race-einval.log", "race")
         self.assertEqual(row["status"], "FAIL")
         self.assertIn("EINVAL", row["detail"])
+        self.assertEqual(row["einval"], 2)
 
     def test_stall_in_test(self):
         row = judged("stall-in-test.log", "race")
@@ -57,10 +58,32 @@ class JudgeTest(unittest.TestCase):
         row = judged("stall-after-test.log", "mmio")
         self.assertEqual(row["status"], "STALL")
 
-    def test_test_that_never_started(self):
+    def judged_text(self, text, test, tree=None):
+        with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
+            f.write(text)
+            f.flush()
+            return judge.judge(f.name, test, tree)
+
+    def test_guest_that_ended_before_its_test_fails(self):
         row = judged("clean-pass.log", "something_else")
-        self.assertEqual(row["status"], "ERROR")
-        self.assertIn("last console line", row["detail"])
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("guest ended; last console line: reboot: Power down", row["detail"])
+
+    def test_guest_killed_before_its_test_stalls(self):
+        [row] = self.judged_text("[    1.0] Linux version 7.3.4\n"
+                                 "run-vm: guest still running after 300s, killed (stall)\n",
+                                 "split")
+        self.assertEqual(row["status"], "STALL")
+
+    def test_splat_before_the_test_fails(self):
+        [row] = self.judged_text("[    1.0] BUG: kernel NULL pointer dereference\n"
+                                 "run-vm: kernel splat on the console, guest killed after 15s\n",
+                                 "split")
+        self.assertEqual(row["status"], "FAIL")
+
+    def test_splat_turns_a_kunit_error_into_a_failure(self):
+        [row] = self.judged_text("[    1.0] Oops: general protection fault\n", "kunit")
+        self.assertEqual(row["status"], "FAIL")
 
     def test_start_marker_split_by_printk(self):
         # The tty copy of the marker is broken; the kmsg copy is whole.
@@ -68,10 +91,23 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(row["status"], "PASS")
         self.assertIn("15 ok, 0 not ok", row["detail"])
 
+    def test_first_start_marker_counts(self):
+        # The kmsg copy of the marker came after the results.
+        row = judged("marker-late-kmsg.log", "mmio")
+        self.assertEqual(row["status"], "PASS")
+        self.assertIn("15 ok, 0 not ok", row["detail"])
+
     def test_qemu_failure_is_an_error_with_its_message(self):
         row = judged("qemu-failed.log", "split")
         self.assertEqual(row["status"], "ERROR")
         self.assertIn("Cannot allocate memory", row["detail"])
+
+    def test_qemu_failure_after_the_test_is_no_stall(self):
+        with open(fixture("clean-pass.log")) as f:
+            text = f.read() + "run-vm: QEMU exited with status 134: Aborted\n"
+        [row] = self.judged_text(text, "mmio")
+        self.assertEqual(row["status"], "ERROR")
+        self.assertIn("QEMU exited with status 134", row["detail"])
 
     def test_has_splat(self):
         cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
@@ -135,11 +171,25 @@ class SummarizeTest(unittest.TestCase):
                 ("split", "baseline", "FAIL", "fail"), ("split", "debug", status, "fail")))
             self.assertEqual(code, 1, status)
 
+    def test_race_caught_only_with_einval(self):
+        results = rows(("race", "baseline", "FAIL", "race"), ("race", "patched", "PASS", "race"))
+        code, text = self.run_summary(results)
+        self.assertIn("FAIL without EINVAL, race not measured", text)
+        results[0]["einval"] = 3
+        code, text = self.run_summary(results)
+        self.assertIn("race caught (3 EINVAL)", text)
+
+    def test_baseline_error_proves_nothing(self):
+        code, text = self.run_summary(rows(
+            ("split", "baseline", "ERROR", "fail"), ("split", "patched", "PASS", "fail")))
+        self.assertEqual(code, 1)
+        self.assertIn("proves nothing", text)
+
     def test_race_stall_on_baseline_is_no_catch(self):
         code, text = self.run_summary(rows(
             ("race", "baseline", "STALL", "race"), ("race", "patched", "PASS", "race")))
         self.assertEqual(code, 0, text)
-        self.assertIn("STALL, race not measured", text)
+        self.assertIn("STALL without EINVAL, race not measured", text)
         self.assertNotIn("race caught", text)
 
     def test_second_boot_is_noted(self):
