@@ -36,8 +36,9 @@ QEMU_FAILED = re.compile(r"^run-vm: (QEMU exited .*)")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
 # Selftest lines worth quoting in the table (the race test's counts).
 NOTE = re.compile(r"^# (\d+ maps .*|.*: (Invalid argument|Bad address).*)$")
-# The race test's summary line, one per run: the EINVAL count.
-RACE_COUNTS = re.compile(r"^# \d+ maps .* (\d+) EINVAL")
+# The race test's summary line, one per type1 run: maps, EFAULT, EINVAL.
+RACE_COUNTS = re.compile(
+    r"^# (\d+) maps of .*: (\d+) EFAULT \(decode off\), (\d+) EINVAL")
 
 
 def strip(line):
@@ -98,13 +99,25 @@ def selftest_detail(lines):
               if TAP_RESULT.match(l) and l.startswith("not ok")]
     skipped = sum(1 for l in lines if TAP_RESULT.match(l) and "# SKIP" in l)
     notes = [NOTE.match(l).group(1) for l in lines if NOTE.match(l)]
-    einval = [int(m.group(1)) for l in lines if (m := RACE_COUNTS.match(l))]
     detail = f"{passed} ok, {len(failed)} not ok, {skipped} skip"
     if failed:
         detail += ": " + ", ".join(failed[:3])
     if notes:
         detail += "; " + notes[-1]
-    return detail, failed, (sum(einval) if einval else None)
+    return detail, failed
+
+
+def first_match(pattern, lines):
+    return next((m.group(1) for l in lines if (m := pattern.match(l))), None)
+
+
+def race_counts(lines):
+    """The race test's counts summed over its runs, or None without any."""
+    runs = [m.groups() for l in lines if (m := RACE_COUNTS.match(l))]
+    if not runs:
+        return None
+    return {key: sum(int(run[i]) for run in runs)
+            for i, key in enumerate(("maps", "efault", "einval"))}
 
 
 def judge(log, test, tree=None):
@@ -117,10 +130,8 @@ def judge(log, test, tree=None):
         m = END.search(line)
         if m and m.group(1) == test:
             ended = (i, int(m.group(2)))
-    killed = next((KILLED.match(l).group(1) for l in lines if KILLED.match(l)),
-                  None)
-    qemu_failed = next((QEMU_FAILED.match(l).group(1) for l in lines
-                        if QEMU_FAILED.match(l)), None)
+    killed = first_match(KILLED, lines)
+    qemu_failed = first_match(QEMU_FAILED, lines)
     splat = first_splat(lines)
 
     if qemu_failed and started is None and not splat:
@@ -147,7 +158,7 @@ def judge(log, test, tree=None):
                        (killed or qemu_failed or "guest ended before the test did"))]
     else:
         test_lines = lines[started:ended[0]]
-        detail, failed, einval = selftest_detail(test_lines)
+        detail, failed = selftest_detail(test_lines)
         rc = ended[1]
         if rc == 4:
             status = "SKIP"
@@ -164,8 +175,10 @@ def judge(log, test, tree=None):
             status = "ERROR"
             detail = f"{detail}; {qemu_failed}"
         rows = [result(test, status, detail)]
-        if einval is not None:
-            rows[0]["einval"] = einval
+
+    counts = race_counts(lines)
+    if counts and test != "kunit":
+        rows[0].update(counts)
 
     if splat:
         for row in rows:

@@ -30,11 +30,11 @@ for state in "$@"; do
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
 			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" || true
-		status=$("$HARNESS_DIR/judge.py" "$log" "$test_name" |
-			python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["status"])')
-		while read -r m e f; do
-			maps=$((maps + m)) einval=$((einval + e)) efault=$((efault + f))
-		done < <(sed -n 's/^# \([0-9]*\) maps of .*: \([0-9]*\) EFAULT (decode off), \([0-9]*\) EINVAL.*/\1 \3 \2/p' "$log")
+		read -r status m e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" |
+			python3 -c 'import json, sys
+row = json.loads(sys.stdin.readline())
+print(row["status"], *(row.get(k, 0) for k in ("maps", "einval", "efault")))')
+		maps=$((maps + m)) einval=$((einval + e)) efault=$((efault + f))
 		case $status in PASS | FAIL) ;; *) bad=$((bad + 1)) ;; esac
 		log "$state: round $round: $status"
 	done

@@ -111,11 +111,11 @@ run_vm() {
 # kernel's failure and is not booted again.
 run_test() {
 	local state=$1 dir=$2 initrd=$3 name=$4 expect=$5 timeout=$6
-	local log=$2/$4.log t0=$SECONDS rc judged retried=
+	local log=$2/$4.log t0=$SECONDS rc judged status retried=''
 	rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
 	judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	if [ "$rc" = 125 ] && [ "$(status_of "$judged")" = ERROR ]; then
-		retried=$(detail_of "$judged")
+	if [ "$rc" = 125 ] && [ "$(field_of status "$judged")" = ERROR ]; then
+		retried=$(field_of detail "$judged")
 		log "$state: $name: $retried; booting once more"
 		show_console "$state" "$log"
 		mv "$log" "$dir/$name.try1.log"
@@ -131,16 +131,17 @@ for line in sys.stdin:
         row.update(retried="first boot: " + sys.argv[4])
     print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" "$retried" \
 		<<<"$judged" >>"$results"
-	log "$state: $name: $(status_of "$(tail -n 1 "$results")") ($((SECONDS - t0)) s)"
+	status=$(field_of status "$(tail -n 1 "$results")")
+	log "$state: $name: $status ($((SECONDS - t0)) s)"
 	# The console of anything that is not the expected outcome.
-	case $rc/$(status_of "$(tail -n 1 "$results")")/$state in
+	case $rc/$status/$state in
 	0/PASS/* | 0/SKIP/* | */FAIL/baseline) ;;
 	*) show_console "$state" "$log" ;;
 	esac
 }
 
-status_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[1].splitlines()[-1])["status"])' "$1"; }
-detail_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[1].splitlines()[-1])["detail"])' "$1"; }
+# field_of FIELD ROWS: FIELD of the last of the JSON rows ROWS.
+field_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[2].splitlines()[-1])[sys.argv[1]])' "$1" "$2"; }
 
 # show_console STATE LOG: the last 50 console lines and QEMU's own output.
 show_console() {

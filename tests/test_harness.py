@@ -28,6 +28,14 @@ def judged(name, test):
     return rows[0]
 
 
+def judged_text(text, test):
+    """judge.judge() of a console log given as text."""
+    with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
+        f.write(text)
+        f.flush()
+        return judge.judge(f.name, test)
+
+
 class JudgeTest(unittest.TestCase):
     def test_clean_pass(self):
         row = judged("clean-pass.log", "mmio")
@@ -49,6 +57,7 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(row["status"], "FAIL")
         self.assertIn("EINVAL", row["detail"])
         self.assertEqual(row["einval"], 2)
+        self.assertEqual((row["maps"], row["efault"]), (7792 + 7354, 6514 + 5959))
 
     def test_stall_in_test(self):
         row = judged("stall-in-test.log", "race")
@@ -58,31 +67,25 @@ class JudgeTest(unittest.TestCase):
         row = judged("stall-after-test.log", "mmio")
         self.assertEqual(row["status"], "STALL")
 
-    def judged_text(self, text, test, tree=None):
-        with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
-            f.write(text)
-            f.flush()
-            return judge.judge(f.name, test, tree)
-
     def test_guest_that_ended_before_its_test_fails(self):
         row = judged("clean-pass.log", "something_else")
         self.assertEqual(row["status"], "FAIL")
         self.assertIn("guest ended; last console line: reboot: Power down", row["detail"])
 
     def test_guest_killed_before_its_test_stalls(self):
-        [row] = self.judged_text("[    1.0] Linux version 7.3.4\n"
+        [row] = judged_text("[    1.0] Linux version 7.3.4\n"
                                  "run-vm: guest still running after 300s, killed (stall)\n",
                                  "split")
         self.assertEqual(row["status"], "STALL")
 
     def test_splat_before_the_test_fails(self):
-        [row] = self.judged_text("[    1.0] BUG: kernel NULL pointer dereference\n"
+        [row] = judged_text("[    1.0] BUG: kernel NULL pointer dereference\n"
                                  "run-vm: kernel splat on the console, guest killed after 15s\n",
                                  "split")
         self.assertEqual(row["status"], "FAIL")
 
     def test_splat_turns_a_kunit_error_into_a_failure(self):
-        [row] = self.judged_text("[    1.0] Oops: general protection fault\n", "kunit")
+        [row] = judged_text("[    1.0] Oops: general protection fault\n", "kunit")
         self.assertEqual(row["status"], "FAIL")
 
     def test_start_marker_split_by_printk(self):
@@ -105,7 +108,7 @@ class JudgeTest(unittest.TestCase):
     def test_qemu_failure_after_the_test_is_no_stall(self):
         with open(fixture("clean-pass.log")) as f:
             text = f.read() + "run-vm: QEMU exited with status 134: Aborted\n"
-        [row] = self.judged_text(text, "mmio")
+        [row] = judged_text(text, "mmio")
         self.assertEqual(row["status"], "ERROR")
         self.assertIn("QEMU exited with status 134", row["detail"])
 
