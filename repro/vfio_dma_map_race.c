@@ -147,15 +147,23 @@ int main(int argc, char *argv[])
 				d -= d / ZAP_DELAY_STEP + 1;
 			atomic_store(&delay, d);
 		}
-		if (!ret)
-			ret = dma_unmap(size, 0) ? -EIO : 0;
+		if (!ret) {
+			int err = dma_unmap(size, 0);
+
+			if (err) {
+				printf("# UNMAP_DMA of 0x%llx bytes: %s\n",
+				       (unsigned long long)size, strerror(-err));
+				other++;
+			}
+			continue;
+		}
 		if (ret == -EFAULT)
 			efault++;
 		else if (ret == -EINVAL)
 			einval++;
-		else if (ret)
+		else
 			other++;
-		if (ret && ret != -EFAULT)
+		if (ret != -EFAULT)
 			printf("# MAP_DMA of 0x%llx bytes: %s\n",
 			       (unsigned long long)size, strerror(-ret));
 	}
