@@ -51,3 +51,14 @@ series_dir_for_base() {
 	*) die "unknown base '$1'" ;;
 	esac
 }
+
+# The guest needs x2APIC (see run-vm.sh), which QEMU's TCG emulates since
+# 9.0; harness/install-deps.sh installs a new enough QEMU.
+check_qemu() {
+	local version
+	need qemu-system-x86_64 qemu-system-x86
+	[ "${ACCEL:-tcg}" = tcg ] || return 0
+	version=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p')
+	printf '9.0\n%s\n' "$version" | sort -C -V ||
+		die "QEMU ${version:-of unknown version} is too old: TCG emulates x2APIC since 9.0; run harness/install-deps.sh"
+}

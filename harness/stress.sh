@@ -10,6 +10,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+check_qemu
 
 rounds=${ROUNDS:-4}
 seconds=${SECONDS_PER_ROUND:-75}

@@ -25,6 +25,7 @@ set -euo pipefail
 
 need python3 python3
 need perl perl
+check_qemu
 
 series_dir=$(series_dir_for_base "$BASE")
 vm_timeout=${VM_TIMEOUT:-}
