@@ -10,7 +10,8 @@
 # while holding a lock often never finishes) or after the test ended
 # without the guest powering off.  Exits 0 when QEMU ended by
 # itself, 124 when the guest was killed, 125 when QEMU failed (its
-# message is appended to LOG); the verdict is judge.py's.
+# message is appended to LOG); the verdict is judge.py's.  A killed
+# guest's vCPU registers and local APIC state are saved as LOG.monitor.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +39,9 @@ kunit=kunit.enable=0
 	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
 
 : >"$log"
+# The monitor socket lives in /tmp: a unix socket path has at most 107 bytes.
+monitor=$(mktemp -u /tmp/run-vm.XXXXXX)
+trap 'rm -f "$monitor"' EXIT
 # eim=on lets the guest run its local APICs in x2APIC mode, where an EOI
 # is an MSR write.  In xAPIC mode an EOI is an MMIO write, and under
 # multi-threaded TCG QEMU (7.2 and 10.0 alike) now and then loses one
@@ -46,7 +50,7 @@ kunit=kunit.enable=0
 # interrupt again, and the guest stalls.  TCG emulates x2APIC since 9.0.
 # shellcheck disable=SC2206 # $kunit is meant to split into words
 qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m 8G \
-	-nodefaults -display none -monitor none -no-reboot \
+	-nodefaults -display none -monitor "unix:$monitor,server,nowait" -no-reboot \
 	-device intel-iommu,intremap=on,eim=on \
 	-object memory-backend-ram,id=ivshmem,size=1G,share=on \
 	-device ivshmem-plain,memdev=ivshmem \
@@ -78,6 +82,9 @@ while kill -0 "$qemu" 2>/dev/null; do
 		killed=1
 	fi
 	if [ "$killed" = 1 ]; then
+		# What the vCPUs and their local APICs were doing, for the record.
+		"$HARNESS_DIR/monitor.py" "$monitor" "info registers -a" \
+			"info lapic 0" "info lapic 1" >"$log.monitor" 2>&1 || true
 		kill "$qemu" 2>/dev/null || true
 		break
 	fi

@@ -153,6 +153,10 @@ show_console() {
 			echo "---- QEMU's output ----"
 			tail -n 10 "$2.qemu"
 		fi
+		if [ -s "$2.monitor" ]; then
+			echo "---- vCPUs and local APICs when killed (all in $(basename "$2").monitor) ----"
+			grep -E '^(CPU#|RIP=|dumping|ISR|IRR|APR)' "$2.monitor" || tail -n 5 "$2.monitor"
+		fi
 	} >&2
 }
 

@@ -208,6 +208,52 @@ class SummarizeTest(unittest.TestCase):
         self.assertEqual(code, 1)
 
 
+class MonitorTest(unittest.TestCase):
+    """monitor.py against a fake QEMU human monitor on a unix socket."""
+
+    def test_commands_and_their_output(self):
+        import socket
+        import threading
+
+        def fake_qemu(server):
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(b"QEMU 10.0.2 monitor - type 'help' for more "
+                             b"information\r\n(qemu) ")
+                for reply in (b"ISR\t 236 \r\nIRR\t 34 236 \r\n",
+                              b"* CPU #0: thread_id=1\r\n"):
+                    command = b""
+                    while not command.endswith(b"\n"):
+                        command += conn.recv(1)
+                    # The echo comes with line-editing escapes.
+                    echo = b"i\x1b[K\x1b[D" + command.rstrip(b"\n") + b"\x1b[K"
+                    conn.sendall(echo + b"\r\n" + reply + b"(qemu) ")
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "mon")
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(path)
+            server.listen(1)
+            thread = threading.Thread(target=fake_qemu, args=(server,))
+            thread.start()
+            out = subprocess.run(
+                [os.path.join(HARNESS, "monitor.py"), path, "info lapic 1",
+                 "info cpus"], capture_output=True, text=True, timeout=20)
+            thread.join()
+            server.close()
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, "(qemu) info lapic 1\nISR\t 236 \n"
+                         "IRR\t 34 236 \n(qemu) info cpus\n"
+                         "* CPU #0: thread_id=1\n")
+
+    def test_no_monitor_is_an_error(self):
+        out = subprocess.run([os.path.join(HARNESS, "monitor.py"),
+                              "/nonexistent/mon", "info cpus"],
+                             capture_output=True, text=True, timeout=20)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("monitor.py: /nonexistent/mon", out.stderr)
+
+
 class ApplySeriesTest(unittest.TestCase):
     def git(self, *args, cwd):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
