@@ -17,7 +17,7 @@ pkgs=(
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null || { echo "error: apt-get update failed (network?)" >&2; exit 1; }
-apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null ||
+apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${pkgs[@]}" >/dev/null ||
 	{ echo "error: apt-get install failed for: ${pkgs[*]}" >&2; exit 1; }
 echo "installed: ${pkgs[*]}"
 
@@ -27,8 +27,11 @@ qemu_ok() {
 qemu_ok && exit 0
 
 # shellcheck source=/dev/null
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-[ -n "$codename" ] || { echo "error: QEMU is older than 9.0 and the release is unknown" >&2; exit 1; }
+read -r distro codename < <(. /etc/os-release && echo "${ID:-} ${VERSION_CODENAME:-}")
+if [ "$distro" != debian ] || [ -z "$codename" ]; then
+	echo "error: QEMU is older than 9.0; install QEMU 9.0 or newer (this script knows Debian's backports only)" >&2
+	exit 1
+fi
 apt_dir=$(mktemp -d)
 trap 'rm -rf "$apt_dir"' EXIT
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
@@ -45,7 +48,7 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	-o "APT::Sandbox::User=root")
 apt-get "${apt_opts[@]}" update -q >/dev/null ||
 	{ echo "error: apt-get update failed for $codename-backports (network?)" >&2; exit 1; }
-apt-get "${apt_opts[@]}" install -y -q --no-install-recommends \
+apt-get "${apt_opts[@]}" install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
 	-t "$codename-backports" qemu-system-x86 >/dev/null ||
 	{ echo "error: could not install qemu-system-x86 from $codename-backports" >&2; exit 1; }
 qemu_ok || { echo "error: $codename-backports has no QEMU 9.0 or newer" >&2; exit 1; }

@@ -151,9 +151,11 @@ int main(int argc, char *argv[])
 			int err = dma_unmap(size, 0);
 
 			if (err) {
+				/* Every later MAP_DMA would fail on the stale mapping. */
 				printf("# UNMAP_DMA of 0x%llx bytes: %s\n",
 				       (unsigned long long)size, strerror(-err));
 				other++;
+				break;
 			}
 			continue;
 		}

@@ -218,29 +218,37 @@ class MonitorTest(unittest.TestCase):
         def fake_qemu(server):
             conn, _ = server.accept()
             with conn:
+                conn.settimeout(10)
                 conn.sendall(b"QEMU 10.0.2 monitor - type 'help' for more "
                              b"information\r\n(qemu) ")
                 for reply in (b"ISR\t 236 \r\nIRR\t 34 236 \r\n",
                               b"* CPU #0: thread_id=1\r\n"):
                     command = b""
                     while not command.endswith(b"\n"):
-                        command += conn.recv(1)
+                        byte = conn.recv(1)
+                        if not byte:
+                            return
+                        command += byte
                     # The echo comes with line-editing escapes.
                     echo = b"i\x1b[K\x1b[D" + command.rstrip(b"\n") + b"\x1b[K"
                     conn.sendall(echo + b"\r\n" + reply + b"(qemu) ")
 
-        with tempfile.TemporaryDirectory() as tmp:
+        # A unix socket path has at most 107 bytes: not under any $TMPDIR.
+        with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
             path = os.path.join(tmp, "mon")
             server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(server.close)
+            server.settimeout(10)
             server.bind(path)
             server.listen(1)
-            thread = threading.Thread(target=fake_qemu, args=(server,))
+            thread = threading.Thread(target=fake_qemu, args=(server,),
+                                      daemon=True)
             thread.start()
             out = subprocess.run(
                 [os.path.join(HARNESS, "monitor.py"), path, "info lapic 1",
                  "info cpus"], capture_output=True, text=True, timeout=20)
-            thread.join()
-            server.close()
+            thread.join(10)
+            self.assertFalse(thread.is_alive())
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout, "(qemu) info lapic 1\nISR\t 236 \n"
                          "IRR\t 34 236 \n(qemu) info cpus\n"
