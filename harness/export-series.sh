@@ -1,21 +1,24 @@
 #!/bin/bash
-# export-series.sh TREE BASEREF [DIR]: export the commits BASEREF..HEAD of
-# kernel work tree TREE into DIR (default series/) as patch files named
-# after their subjects, listed in order in DIR/series, as stable-queue does.
+# export-series.sh TREE RANGE DIR: export the commits RANGE (e.g.
+# base..my-branch) of kernel work tree TREE into DIR as patch files named
+# after their subjects, listed in order in DIR/series, as stable-queue
+# does.  Other files in DIR (the cover letter) are left alone.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+[ $# = 3 ] || die "usage: export-series.sh TREE RANGE DIR"
 tree=$1
-baseref=$2
-dir=${3:-$REPO_DIR/series}
+range=$2
+dir=$3
 
 need git git
-[ -n "$(git -C "$tree" rev-list "$baseref..HEAD")" ] || die "no commits in $baseref..HEAD"
+[ -n "$(git -C "$tree" rev-list "$range")" ] || die "no commits in $range"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$tree" format-patch -q --zero-commit --no-signature --filename-max-length=120 -o "$tmp" "$baseref..HEAD"
+git -C "$tree" format-patch -q --zero-commit --no-signature \
+	--filename-max-length=120 -o "$tmp" "$range"
 
 mkdir -p "$dir"
 rm -f "$dir"/*.patch
@@ -24,7 +27,9 @@ for p in "$tmp"/*.patch; do
 	name=${p##*/}
 	name=${name#[0-9][0-9][0-9][0-9]-}
 	[ ! -e "$dir/$name" ] || die "two patches would be named $name"
-	cp "$p" "$dir/$name"
+	# The number of a patch in this series is for the mail, not the file.
+	sed '1,/^Subject: /s/^Subject: \[PATCH [0-9]*\/[0-9]*\] /Subject: [PATCH] /' \
+		"$p" >"$dir/$name"
 	echo "$name" >>"$dir/series.tmp"
 done
 mv "$dir/series.tmp" "$dir/series"

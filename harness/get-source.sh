@@ -1,7 +1,9 @@
 #!/bin/bash
-# get-source.sh BASE: download linux-source-BASE from Debian through a
-# private apt sources list, extract it into the cache and commit it as the
-# git base of a work tree.  Prints the path of the base tree.
+# get-source.sh BASE: download the newest linux-source-BASE that the
+# Debian suites lib.sh names for BASE carry, through a private apt sources
+# list, extract it into the cache and commit it as the git base of a work
+# tree.  Prints the path of the base tree.  A cached tree is used as it
+# is: remove $CACHE_DIR/src/BASE to take a newer Debian upload.
 #
 # The cache is written to a temporary directory and renamed when complete,
 # so an interrupted download never leaves a half tree behind.
@@ -10,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=${1:-$BASE}
-suite=$(suite_for_base "$base")
+read -r -a suites <<<"$(suites_for_base "$base")"
 src=$CACHE_DIR/src/$base
 
 if [ -f "$src/.pfnmap-base-ok" ]; then
@@ -29,22 +31,20 @@ trap 'rm -rf "$tmp"' EXIT
 
 apt_dir=$tmp/apt
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] http://deb.debian.org/debian $suite main" \
-	>"$apt_dir/sources.list"
+apt_sources_list "${suites[@]}" >"$apt_dir/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	-o "Dir::Etc::SourceParts=/dev/null"
 	-o "Dir::State::Lists=$apt_dir/lists"
 	-o "Dir::Cache=$apt_dir/cache"
 	-o "APT::Sandbox::User=root")
 
-log "apt-get update ($suite, private sources list)"
+log "apt-get update (${suites[*]}, private sources list)"
 apt-get "${apt_opts[@]}" -q update >"$tmp/apt.log" 2>&1 ||
-	{ tail -n 20 "$tmp/apt.log" >&2; die "apt-get update failed for $suite (network?)"; }
+	{ tail -n 20 "$tmp/apt.log" >&2; die "apt-get update failed for ${suites[*]} (network?)"; }
 log "apt-get download linux-source-$base"
 (cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q download "linux-source-$base") \
 	>>"$tmp/apt.log" 2>&1 ||
-	{ tail -n 20 "$tmp/apt.log" >&2; die "could not download linux-source-$base from $suite"; }
+	{ tail -n 20 "$tmp/apt.log" >&2; die "could not download linux-source-$base from ${suites[*]}"; }
 
 deb=$(echo "$apt_dir"/dl/linux-source-"$base"_*.deb)
 [ -f "$deb" ] || die "no linux-source-$base package downloaded"

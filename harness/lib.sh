@@ -25,13 +25,46 @@ need() {
 		die "'$1' not found: apt-get install $2"
 }
 
-# Suite that carries linux-source-$1.
-suite_for_base() {
+# Suites that carry linux-source-$1; get-source.sh takes the newest
+# version any of them has.  6.12: trixie-security has the newest 6.12.y
+# (bookworm-security and bookworm-backports lag behind it).
+suites_for_base() {
 	case $1 in
 	7.3) echo trixie-backports ;;
-	6.12) echo bookworm-backports ;;
+	6.12) echo trixie-security trixie bookworm-security bookworm-backports ;;
 	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
 	esac
+}
+
+# debian_mirror main|security: the Debian mirror this machine's own apt
+# configuration uses for the main archive or for security updates (no
+# host name is written into the repository).
+debian_mirror() {
+	local uri
+	if [ "$1" = security ]; then
+		uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+			awk '$2 ~ /-security$/ { print $1; exit }')
+	else
+		uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+			awk '$2 !~ /-security$/ { print $1; exit }')
+	fi
+	[ -n "$uri" ] || die "no Debian $1 mirror in this machine's apt configuration"
+	echo "${uri%/}"
+}
+
+# apt_sources_list SUITE...: deb lines for SUITEs, each from the mirror
+# this machine's apt configuration uses for it.
+apt_sources_list() {
+	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg suite
+	local main security
+	main=$(debian_mirror main)
+	security=$(debian_mirror security)
+	for suite in "$@"; do
+		case $suite in
+		*-security) echo "deb [signed-by=$keyring] $security $suite main" ;;
+		*) echo "deb [signed-by=$keyring] $main $suite main" ;;
+		esac
+	done
 }
 
 # The guest tests to run on a base.

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * huge_pfnmap_ram: move and walk a RAM-backed huge PUD pfnmap.
+ *
+ *   huge_pfnmap_ram
+ *
+ * Maps 1 GiB of /dev/test_huge_pfnmap (the harness's test-only device,
+ * RAM mapped like vfio-pci maps a BAR) at a 1 GiB-aligned address, writes
+ * a pattern, and then:
+ *
+ *   1. moves all of it with mremap() to another 1 GiB-aligned address: the
+ *      PUD entry must move (present at the destination, no PUD split);
+ *   2. reads /proc/self/smaps and numa_maps: the entry must stay mapped;
+ *   3. moves it 2 MiB off alignment: the PUD entry must be split;
+ *
+ * checking the pattern after each step, then unmaps it and closes the
+ * device, which frees the memory.  Unlike a BAR, the pfns are pfn_valid,
+ * so a kernel with CONFIG_PAGE_TABLE_CHECK accounts the entries: a move
+ * that clears the old entry without telling page_table_check ends in
+ * "kernel BUG at mm/page_table_check.c" when the memory is freed, which
+ * the harness reads from the console.
+ *
+ * Exit status: 0 success, 1 failure, 4 skipped (no device).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define SZ_2M	0x200000UL
+#define SZ_1G	0x40000000UL
+#define KSFT_SKIP 4
+
+#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
+
+/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
+static long vmstat_counter(const char *name)
+{
+	char key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* An address OFFSET past a 1 GiB boundary with 1 GiB free after it. */
+static char *reserve(unsigned long offset)
+{
+	char *p = mmap(NULL, 3 * SZ_1G, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap reserve: %s\n", strerror(errno));
+	return (char *)(((uintptr_t)p + SZ_1G - 1) & ~(SZ_1G - 1)) + offset;
+}
+
+static unsigned long resident(char *p, unsigned long size)
+{
+	static unsigned char vec[SZ_1G / 4096];
+	unsigned long n = 0;
+
+	if (mincore(p, size, vec))
+		fail("mincore: %s\n", strerror(errno));
+	for (unsigned long i = 0; i < size / 4096; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static void check_pattern(const char *when, char *p)
+{
+	for (unsigned long off = 0; off < SZ_1G; off += SZ_2M)
+		if (*(volatile uint64_t *)(p + off) != (off ^ 0x5a5a5a5a))
+			fail("%s: wrong data at offset 0x%lx\n", when, off);
+}
+
+static void read_file(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+}
+
+int main(void)
+{
+	long splits;
+	char *p, *q;
+	int fd;
+
+	fd = open("/dev/test_huge_pfnmap", O_RDWR);
+	if (fd < 0) {
+		printf("SKIP: /dev/test_huge_pfnmap: %s\n", strerror(errno));
+		return KSFT_SKIP;
+	}
+	p = mmap(reserve(0), SZ_1G, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		fail("mmap: %s\n", strerror(errno));
+	for (unsigned long off = 0; off < SZ_1G; off += SZ_2M)
+		*(uint64_t *)(p + off) = off ^ 0x5a5a5a5a;
+	if (resident(p, SZ_1G) != SZ_1G / 4096)
+		fail("the mapping is not all present after writing it\n");
+	splits = vmstat_counter("thp_split_pud");
+	printf("mapped 1 GiB of RAM at %p, thp_split_pud %ld\n", p, splits);
+
+	q = mremap(p, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED, reserve(0));
+	if (q == MAP_FAILED)
+		fail("mremap aligned: %s\n", strerror(errno));
+	printf("moved to %p: %lu of %lu pages present, %ld PUD splits\n", q,
+	       resident(q, SZ_1G), SZ_1G / 4096,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (resident(q, SZ_1G) != SZ_1G / 4096)
+		fail("aligned mremap: the PUD entry did not move\n");
+	if (vmstat_counter("thp_split_pud") != splits)
+		fail("aligned mremap: the PUD entry was split\n");
+	check_pattern("after the aligned move", q);
+
+	read_file("/proc/self/smaps");
+	read_file("/proc/self/numa_maps");
+	printf("after reading smaps and numa_maps: %lu of %lu pages present, %ld PUD splits\n",
+	       resident(q, SZ_1G), SZ_1G / 4096,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (resident(q, SZ_1G) != SZ_1G / 4096)
+		fail("reading smaps and numa_maps zapped the PUD entry\n");
+	check_pattern("after the page walks", q);
+
+	splits = vmstat_counter("thp_split_pud");
+	p = mremap(q, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   reserve(SZ_2M));
+	if (p == MAP_FAILED)
+		fail("mremap unaligned: %s\n", strerror(errno));
+	printf("moved to %p: %ld PUD splits\n", p,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (vmstat_counter("thp_split_pud") != splits + 1)
+		fail("unaligned mremap: the PUD entry was not split\n");
+	check_pattern("after the unaligned move", p);
+
+	if (munmap(p, SZ_1G))
+		fail("munmap: %s\n", strerror(errno));
+	close(fd);
+	/* The device frees its memory now; give a BUG time to show. */
+	sleep(1);
+	printf("PASS: moved, walked and freed a RAM-backed huge PUD pfnmap\n");
+	return 0;
+}
