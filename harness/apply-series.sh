@@ -1,9 +1,14 @@
 #!/bin/bash
-# apply-series.sh SRC BASEREF BRANCH SERIESDIR [tests]: reset work tree SRC
-# to BASEREF and `git am` the patches listed in SERIESDIR/series onto it as
-# branch BRANCH.  With "tests", apply only the test patches (subject
-# "selftests/..." or mentioning KUnit): that is the baseline, the
-# unpatched kernel carrying the new tests.
+# apply-series.sh SRC BASEREF BRANCH FILTER: reset work tree SRC to BASEREF
+# and `git am` onto it, as branch BRANCH, the patches that the stack of
+# $BASE (harness/stacks/$BASE, or $STACK_FILE) lists: every "base" and "fix" directory in
+# full and, of the "series" directories, what FILTER keeps:
+#   all             every patch: the patched kernel
+#   tests           only the test patches (subject "vfio: selftests:",
+#                   "selftests..." or mentioning KUnit): the baseline, the
+#                   unpatched kernel carrying the new tests
+#   without:PREFIX  all but the patches whose subject starts with PREFIX
+#   none            none: what the series applies to
 #
 # A patch that does not apply is named with the file that failed, the
 # half-applied state is thrown away, and the script fails.
@@ -14,11 +19,9 @@ set -euo pipefail
 src=$1
 baseref=$2
 branch=$3
-dir=$4
-only=${5:-all}
+filter=$4
 
 need git git
-[ -f "$dir/series" ] || die "$dir/series not found"
 
 git_src() {
 	git -C "$src" -c user.name=harness -c user.email=harness@localhost "$@"
@@ -29,30 +32,47 @@ git_src am --abort >/dev/null 2>&1 || true
 git_src checkout -q -f -B "$branch" "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
+subject_of() {
+	sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$1" | head -n 1
+}
+
 is_test_patch() {
-	local subject
-	subject=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$1" | head -n 1)
-	case $subject in
-	selftests/* | *KUnit*) return 0 ;;
+	case $(subject_of "$1") in
+	"vfio: selftests:"* | selftests* | *KUnit*) return 0 ;;
 	esac
 	return 1
 }
 
+# keep KIND PATCH: does FILTER keep PATCH of a directory of KIND?
+keep() {
+	[ "$1" = series ] || return 0
+	case $filter in
+	all) return 0 ;;
+	none) return 1 ;;
+	tests) is_test_patch "$2" ;;
+	without:*) [[ "$(subject_of "$2")" != "${filter#without:}"* ]] ;;
+	*) die "unknown filter '$filter'" ;;
+	esac
+}
+
 n=0
-while read -r patch; do
-	case $patch in '' | '#'*) continue ;; esac
-	[ -f "$dir/$patch" ] || die "$dir/series lists $patch, which does not exist"
-	if [ "$only" = tests ] && ! is_test_patch "$dir/$patch"; then
-		continue
-	fi
-	if ! out=$(git_src am -q --committer-date-is-author-date "$dir/$patch" 2>&1); then
-		files=$(printf '%s\n' "$out" | sed -n 's/^error: \(patch failed: \)\{0,1\}\([^:]*\):.*/\2/p' | sort -u | tr '\n' ' ')
-		git_src am --abort >/dev/null 2>&1 || true
-		git_src checkout -q -f "$baseref"
-		git_src clean -q -fdx -e '/.pfnmap-*'
-		printf '%s\n' "$out" | tail -n 5 >&2
-		die "$patch does not apply to $baseref (failed: ${files:-see above})"
-	fi
-	n=$((n + 1))
-done <"$dir/series"
-log "$branch: $n patches applied on $baseref"
+while read -r kind dir; do
+	[[ $dir == /* ]] || dir=$REPO_DIR/$dir
+	[ -f "$dir/series" ] || die "$dir/series not found"
+	while read -r patch; do
+		case $patch in '' | '#'*) continue ;; esac
+		file=$dir/$patch
+		[ -f "$file" ] || die "$dir/series lists $patch, which does not exist"
+		keep "$kind" "$file" || continue
+		if ! out=$(git_src am -q --committer-date-is-author-date "$file" 2>&1); then
+			files=$(printf '%s\n' "$out" | sed -n 's/^error: \(patch failed: \)\{0,1\}\([^:]*\):.*/\2/p' | sort -u | tr '\n' ' ')
+			git_src am --abort >/dev/null 2>&1 || true
+			git_src checkout -q -f "$baseref"
+			git_src clean -q -fdx -e '/.pfnmap-*'
+			printf '%s\n' "$out" | tail -n 5 >&2
+			die "${dir#"$REPO_DIR"/}/$patch does not apply to $baseref (failed: ${files:-see above})"
+		fi
+		n=$((n + 1))
+	done <"$dir/series"
+done < <(stack_of "$BASE")
+log "$branch: $n patches applied on $baseref ($filter)"

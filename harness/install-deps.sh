@@ -1,55 +1,73 @@
 #!/bin/bash
 # install-deps.sh: install the Debian packages the harness needs (as root).
 #
-# QEMU must be 9.0 or newer: the guest runs its local APICs in x2APIC
-# mode, which TCG emulates since 9.0 (see harness/run-vm.sh for why).  On
-# a release whose QEMU is older (Debian 12 has 7.2), QEMU comes from its
-# backports suite, added through a private apt sources list.
+# Two need versions newer than Debian 12 has; they come through a private
+# apt sources list (this machine's own mirrors, never its sources.list):
+#  - QEMU 9.0 or newer: the guest runs its local APICs in x2APIC mode,
+#    which TCG emulates since 9.0 (see harness/run-vm.sh for why); Debian
+#    12 has 7.2, its backports suite 10.0.
+#  - b4 0.14 or newer, for `b4 prep --check` (make mail); Debian 12 has
+#    0.12.  trixie's b4 is "Architecture: all" and its dependencies are
+#    in Debian 12, so its package is installed with apt from a download.
 set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pkgs=(
 	# kernel builds
 	gcc make flex bison bc libelf-dev libssl-dev dwarves ccache perl
 	# sources, patches, checks
 	git xz-utils python3 python3-ply python3-git sparse shellcheck file
+	# cross builds of the s390 code the series touches
+	gcc-s390x-linux-gnu
 	# the guest
 	qemu-system-x86 busybox-static cpio libc6-dev
+	# make mail
+	b4
 )
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null || { echo "error: apt-get update failed (network?)" >&2; exit 1; }
+apt-get update -q >/dev/null || die "apt-get update failed (network?)"
 apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${pkgs[@]}" >/dev/null ||
-	{ echo "error: apt-get install failed for: ${pkgs[*]}" >&2; exit 1; }
+	die "apt-get install failed for: ${pkgs[*]}"
 echo "installed: ${pkgs[*]}"
 
-qemu_ok() {
-	dpkg --compare-versions "$(dpkg-query -W -f '${Version}' qemu-system-x86)" ge 1:9.0
+version_ge() {
+	dpkg --compare-versions "$(dpkg-query -W -f '${Version}' "$1")" ge "$2"
 }
-qemu_ok && exit 0
+version_ge qemu-system-x86 1:9.0 && version_ge b4 0.14 && exit 0
 
 # shellcheck source=/dev/null
 read -r distro codename < <(. /etc/os-release && echo "${ID:-} ${VERSION_CODENAME:-}")
 if [ "$distro" != debian ] || [ -z "$codename" ]; then
-	echo "error: QEMU is older than 9.0; install QEMU 9.0 or newer (this script knows Debian's backports only)" >&2
-	exit 1
+	die "QEMU >= 9.0 and b4 >= 0.14 needed; this script knows Debian's suites only"
 fi
+
 apt_dir=$(mktemp -d)
 trap 'rm -rf "$apt_dir"' EXIT
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-for suite in "$codename" "$codename-updates" "$codename-backports"; do
-	echo "deb [signed-by=$keyring] http://deb.debian.org/debian $suite main"
-done >"$apt_dir/sources.list"
-echo "deb [signed-by=$keyring] http://deb.debian.org/debian-security $codename-security main" \
-	>>"$apt_dir/sources.list"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
+apt_sources_list "$codename" "$codename-updates" "$codename-security" \
+	"$codename-backports" trixie >"$apt_dir/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	-o "Dir::Etc::SourceParts=/dev/null"
 	-o "Dir::State::Lists=$apt_dir/lists"
 	-o "Dir::Cache=$apt_dir/cache"
 	-o "APT::Sandbox::User=root")
 apt-get "${apt_opts[@]}" update -q >/dev/null ||
-	{ echo "error: apt-get update failed for $codename-backports (network?)" >&2; exit 1; }
-apt-get "${apt_opts[@]}" install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-	-t "$codename-backports" qemu-system-x86 >/dev/null ||
-	{ echo "error: could not install qemu-system-x86 from $codename-backports" >&2; exit 1; }
-qemu_ok || { echo "error: $codename-backports has no QEMU 9.0 or newer" >&2; exit 1; }
-echo "installed: qemu-system-x86 $(dpkg-query -W -f '${Version}' qemu-system-x86) from $codename-backports"
+	die "apt-get update failed for the private sources list (network?)"
+
+if ! version_ge qemu-system-x86 1:9.0; then
+	apt-get "${apt_opts[@]}" install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
+		-t "$codename-backports" qemu-system-x86 >/dev/null ||
+		die "could not install qemu-system-x86 from $codename-backports"
+	version_ge qemu-system-x86 1:9.0 || die "$codename-backports has no QEMU 9.0 or newer"
+	echo "installed: qemu-system-x86 $(dpkg-query -W -f '${Version}' qemu-system-x86) from $codename-backports"
+fi
+
+if ! version_ge b4 0.14; then
+	(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q download b4/trixie) >/dev/null ||
+		die "could not download b4 from trixie"
+	# Its dependencies come from this machine's own sources.
+	apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
+		"$apt_dir"/dl/b4_*.deb >/dev/null || die "could not install trixie's b4"
+	echo "installed: b4 $(dpkg-query -W -f '${Version}' b4) from trixie"
+fi

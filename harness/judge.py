@@ -5,9 +5,12 @@
     judge.py --has-splat LOG               exit 0 if the log shows a splat
 
 A result is {"test", "status", "detail"}; status is PASS, FAIL, SKIP,
-STALL (the guest was killed before the test ended) or ERROR (the harness
-could not run the test: QEMU failed, or KUnit's output could not be
-parsed).  A kernel splat anywhere in the log fails the test that was
+INCONCLUSIVE (a race test that raced too little to say: it says so with
+"inconclusive:" in its output), STALL (the guest was killed before the
+test ended) or ERROR (the harness could not run the test: QEMU failed, or
+KUnit's output could not be parsed).  A race test's counts, summed over
+its runs, are added to its result: maps, raced (maps that met a zap),
+einval, efault.  A kernel splat anywhere in the log fails the test that was
 running, even when the test itself passed; so does a guest that ended
 by itself before its test started.  KUnit results are parsed with the
 kernel tree's own tools/testing/kunit/kunit.py, one row per test case.
@@ -34,11 +37,14 @@ END = re.compile(r"HARNESS-TEST-END (\S*) rc=(\d+)")
 KILLED = re.compile(r"^run-vm: (?!QEMU exited)(.*)")
 QEMU_FAILED = re.compile(r"^run-vm: (QEMU exited .*)")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
-# Selftest lines worth quoting in the table (the race test's counts).
+# Selftest lines worth quoting in the table (the race tests' counts).
 NOTE = re.compile(r"^# (\d+ maps .*|.*: (Invalid argument|Bad address).*)$")
-# The race test's summary line, one per type1 run: maps, EFAULT, EINVAL.
-RACE_COUNTS = re.compile(
-    r"^# (\d+) maps of .*: (\d+) EFAULT \(decode off\), (\d+) EINVAL")
+# A race test's summary line, one per run: "# N maps of ...", with
+# "N raced", "N EINVAL" and "N EFAULT" in it.
+RACE_LINE = re.compile(r"^# (\d+) maps of ")
+RACE_FIELDS = {"raced": r"(\d+) (?:maps )?raced", "einval": r"(\d+) EINVAL",
+               "efault": r"(\d+) EFAULT"}
+INCONCLUSIVE = re.compile(r"inconclusive: ")
 
 
 def strip(line):
@@ -112,12 +118,18 @@ def first_match(pattern, lines):
 
 
 def race_counts(lines):
-    """The race test's counts summed over its runs, or None without any."""
-    runs = [m.groups() for l in lines if (m := RACE_COUNTS.match(l))]
-    if not runs:
-        return None
-    return {key: sum(int(run[i]) for run in runs)
-            for i, key in enumerate(("maps", "efault", "einval"))}
+    """A race test's counts summed over its runs, or None without any."""
+    counts = {}
+    for line in lines:
+        m = RACE_LINE.match(line)
+        if not m:
+            continue
+        counts["maps"] = counts.get("maps", 0) + int(m.group(1))
+        for key, pattern in RACE_FIELDS.items():
+            f = re.search(pattern, line)
+            if f:
+                counts[key] = counts.get(key, 0) + int(f.group(1))
+    return counts or None
 
 
 def judge(log, test, tree=None):
@@ -167,6 +179,12 @@ def judge(log, test, tree=None):
         else:
             status = "FAIL"
             detail = f"rc={rc}; {detail}"
+        if status in ("PASS", "SKIP") and any(
+                INCONCLUSIVE.search(l) for l in test_lines):
+            # It neither failed nor raced enough to pass.
+            status = "INCONCLUSIVE"
+            detail = next(l for l in test_lines if INCONCLUSIVE.search(l)
+                          ).lstrip("# ") + "; " + detail
         if killed and status != "FAIL":
             # The test ended, but the guest did not: a stall, not a pass.
             status = "STALL"
@@ -175,6 +193,7 @@ def judge(log, test, tree=None):
             status = "ERROR"
             detail = f"{detail}; {qemu_failed}"
         rows = [result(test, status, detail)]
+        rows[0]["failed"] = failed
 
     counts = race_counts(lines)
     if counts and test != "kunit":
@@ -182,7 +201,9 @@ def judge(log, test, tree=None):
 
     if splat:
         for row in rows:
-            if row["status"] in ("PASS", "SKIP", "STALL", "ERROR"):
+            row["splat"] = splat
+            if row["status"] in ("PASS", "SKIP", "INCONCLUSIVE", "STALL",
+                                 "ERROR"):
                 row["status"] = "FAIL"
             if splat not in row["detail"]:
                 row["detail"] = f"{splat}; {row['detail']}".rstrip("; ")

@@ -41,13 +41,9 @@ suites_for_base() {
 # host name is written into the repository).
 debian_mirror() {
 	local uri
-	if [ "$1" = security ]; then
-		uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
-			awk '$2 ~ /-security$/ { print $1; exit }')
-	else
-		uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
-			awk '$2 !~ /-security$/ { print $1; exit }')
-	fi
+	# shellcheck disable=SC2016 # apt's own $(...) placeholders
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+		awk -v want="$1" '($2 ~ /-security$/) == (want == "security") { print $1; exit }')
 	[ -n "$uri" ] || die "no Debian $1 mirror in this machine's apt configuration"
 	echo "${uri%/}"
 }
@@ -76,13 +72,25 @@ tests_list_for_base() {
 	esac
 }
 
-# Patch directory holding the series for a base.
-series_dir_for_base() {
-	case $1 in
-	7.3) echo "$REPO_DIR/series" ;;
-	6.12) echo "$REPO_DIR/stable/6.12" ;;
-	*) die "unknown base '$1'" ;;
-	esac
+# stack_of BASE: the "KIND DIR" lines of harness/stacks/BASE (or of the
+# file $STACK_FILE), the patch directories the harness applies to that
+# base, in order.  DIR is relative to the repository unless absolute.
+stack_of() {
+	local file=${STACK_FILE:-$HARNESS_DIR/stacks/$1}
+	[ -f "$file" ] || die "unknown base '$1' (no $file)"
+	grep -v '^#' "$file" | grep .
+}
+
+# series_dirs_of BASE [KIND...]: the directories of those kinds (default:
+# ours, "fix" and "series").
+series_dirs_of() {
+	local base=$1 kind dir
+	shift
+	[ $# -gt 0 ] || set -- fix series
+	while read -r kind dir; do
+		[[ " $* " == *" $kind "* ]] && echo "$dir"
+	done < <(stack_of "$base")
+	return 0
 }
 
 # The guest needs x2APIC (see run-vm.sh), which QEMU's TCG emulates since

@@ -1,8 +1,8 @@
 #!/bin/bash
 # make-initramfs.sh SRC BUILD OUT: build the guest's initramfs OUT (a newc
-# cpio) from busybox-static, guest/, the vfio selftests of kernel tree SRC
-# (statically linked against the uapi headers of build dir BUILD) and the
-# reproducers in repro/.
+# cpio) from busybox-static, guest/, the vfio selftests and some mm
+# selftests of kernel tree SRC (statically linked against the uapi headers
+# of build dir BUILD) and the reproducers in repro/.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +37,18 @@ if [ -d "$st" ]; then
 	for prog in "$work"/selftests/vfio_*_test; do
 		cp "$prog" "$root/tests/bin/"
 	done
+fi
+
+# The mm selftests that exercise what the series touches (peers).
+mm=$src/tools/testing/selftests/mm
+mm_tests=(pfnmap mremap_test mremap_dontunmap merge mlock2-tests)
+if [ -d "$mm" ]; then
+	mkdir -p "$work/mm"
+	make -s -C "$mm" OUTPUT="$work/mm" \
+		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+		"${mm_tests[@]/#/$work/mm/}" >"$work/mm.log" 2>&1 ||
+		{ tail -n 30 "$work/mm.log" >&2; die "building the mm selftests failed"; }
+	cp "${mm_tests[@]/#/$work/mm/}" "$root/tests/bin/"
 fi
 
 for c in "$REPO_DIR"/repro/*.c; do

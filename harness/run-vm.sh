@@ -33,10 +33,13 @@ if [ "${ACCEL:-tcg}" = kvm ]; then
 fi
 
 kunit=kunit.enable=0
-# KUnit's PUD-level case needs 1 GiB of contiguous memory: movablecore
-# keeps the upper memory free of unmovable allocations.
-[ "$test_name" = kunit ] &&
-	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
+# KUnit's PUD-level case and the test-only RAM device need 1 GiB of
+# contiguous memory: movablecore keeps the upper memory free of
+# unmovable allocations.
+case $test_name in
+kunit) kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G" ;;
+ram_*) kunit="$kunit movablecore=4G" ;;
+esac
 
 : >"$log"
 rm -f "$log.monitor"

@@ -2,22 +2,24 @@
 # verify.sh: verify the series of one kernel base, baseline against patched.
 #
 #   1. get the Debian kernel source (or use $KDIR) and commit it as base;
-#   2. checkpatch --strict every patch;
-#   3. apply the series (patched) and its test patches alone (baseline);
+#   2. checkpatch --strict every patch of ours (harness/stacks/$BASE);
+#   3. apply the stack: "base" and "fix" directories to every kernel, of
+#      the "series" directories all patches (patched), only the test
+#      patches (baseline) or all but the page-walk fix (nowalkfix);
 #   4. build every patch of the series in turn (bisectability);
-#   5. build baseline and patched VM kernels and a patched debug kernel,
-#      and compare W=1/sparse/kernel-doc warnings of the touched files;
-#   6. boot each with each test of the base's tests list (guest/) and
-#      judge the console;
+#   5. build the kernels and compare W=1/sparse/kernel-doc warnings of the
+#      touched files before and after the series;
+#   6. boot each kernel with each test of the base's tests list (guest/)
+#      that runs on it, and judge the console;
 #   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
 #      when anything is wrong.
 #
 # Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
 # BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
 # STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
-# (names from the tests list to run, default all), ZAP_SECONDS (run time of the decode-toggling race test per type1
-# backend, default 15 s), VM_TIMEOUT (seconds per guest, instead of the
-# tests list's).
+# (names from the tests list to run, default all), ZAP_SECONDS (run time
+# of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
+# per guest, instead of the tests list's).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -27,7 +29,6 @@ need python3 python3
 need perl perl
 check_qemu
 
-series_dir=$(series_dir_for_base "$BASE")
 vm_timeout=${VM_TIMEOUT:-}
 tests_list=$(tests_list_for_base "$BASE")
 out=$OUT_DIR/$BASE
@@ -54,30 +55,37 @@ fi
 kver=$(make -s -C "$src" kernelversion)
 log "kernel: $kver, $origin"
 
-# 2. checkpatch --strict on every patch.  The Debian tree has no history,
-# so checkpatch cannot look Fixes: ids up (UNKNOWN_COMMIT_ID); they were
-# verified against upstream when the patches were written.  Its
-# spdxcheck.py runs with Debian's python3, which has ply and git.
+# 2. checkpatch --strict on every patch of ours.  The Debian tree has no
+# history, so checkpatch cannot look Fixes: ids up (UNKNOWN_COMMIT_ID);
+# they were verified against upstream when the patches were written.  The
+# patches carry no Signed-off-by (MISSING_SIGN_OFF): whoever sends them
+# adds theirs (make mail checks the signed mails).  Its spdxcheck.py runs
+# with Debian's python3, which has ply and git.
 /usr/bin/python3 -c 'import ply, git' 2>/dev/null ||
 	die "checkpatch's spdxcheck needs: apt-get install python3-ply python3-git"
 checkpatch_failed=0
-while read -r patch; do
-	case $patch in '' | '#'*) continue ;; esac
-	if ! (cd "$src" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict -q \
-		--ignore UNKNOWN_COMMIT_ID "$series_dir/$patch") >"$out/checkpatch.log" 2>&1; then
-		cat "$out/checkpatch.log" >&2
-		echo "{\"test\": \"checkpatch:$patch\", \"state\": \"patched\", \"status\": \"FAIL\", \"detail\": \"see checkpatch output\"}" >>"$results"
-		checkpatch_failed=1
-	fi
-done <"$series_dir/series"
-[ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: clean"
+npatches=0
+while read -r dir; do
+	while read -r patch; do
+		case $patch in '' | '#'*) continue ;; esac
+		npatches=$((npatches + 1))
+		if ! (cd "$src" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict -q \
+			--ignore UNKNOWN_COMMIT_ID,MISSING_SIGN_OFF "$REPO_DIR/$dir/$patch") >"$out/checkpatch.log" 2>&1; then
+			cat "$out/checkpatch.log" >&2
+			echo "{\"test\": \"checkpatch:$patch\", \"state\": \"patched\", \"status\": \"FAIL\", \"detail\": \"see checkpatch output\"}" >>"$results"
+			checkpatch_failed=1
+		fi
+	done <"$REPO_DIR/$dir/series"
+done < <(series_dirs_of "$BASE")
+[ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: $npatches patches clean"
 
 build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
 
-# 4. Every patch builds on its own.
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
+# 4. Every patch builds on its own, on top of what the stack puts first.
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" prereqs none
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched all
 if [ "${BISECT:-1}" != 0 ]; then
-	mapfile -t commits < <(git -C "$src" rev-list --reverse "$baseref..patched")
+	mapfile -t commits < <(git -C "$src" rev-list --reverse prereqs..patched)
 	for c in "${commits[@]}"; do
 		subject=$(git -C "$src" log -1 --format=%s "$c")
 		# Patches to the selftests and docs alone leave the kernel as it
@@ -160,10 +168,15 @@ show_console() {
 	} >&2
 }
 
-# 5. and 6. Build a state's kernel and initramfs, then run the tests.
+# 5. and 6. Build a state's kernel and initramfs, then run the tests that
+# the tests list runs on that state (its fourth column; by default the
+# baseline, patched and debug kernels).
+# runs_on STATE STATES: is STATE in the comma-separated STATES?
+runs_on() { [[ ",${2:-baseline,patched,debug}," == *",$1,"* ]]; }
+
 # run_state STATE VARIANT
 run_state() {
-	local state=$1 variant=$2 kernel initrd name expect timeout t0
+	local state=$1 variant=$2 kernel initrd name expect timeout states t0
 	local dir=$out/$state
 	mkdir -p "$dir"
 	t0=$SECONDS
@@ -171,8 +184,9 @@ run_state() {
 	cp "$kernel" "$dir/bzImage"
 	log "$state: kernel built ($((SECONDS - t0)) s)"
 	initrd=$("$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio")
-	while read -r name expect timeout; do
+	while read -r name expect timeout states; do
 		case $name in '' | '#'*) continue ;; esac
+		runs_on "$state" "$states" || continue
 		if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then
 			continue
 		fi
@@ -180,12 +194,31 @@ run_state() {
 	done <"$tests_list"
 }
 
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline "$series_dir" tests
+# state_has_tests STATE: does any test of the list (and of TESTS) run on it?
+state_has_tests() {
+	local name expect timeout states
+	while read -r name expect timeout states; do
+		case $name in '' | '#'*) continue ;; esac
+		runs_on "$1" "$states" || continue
+		if [ -z "${TESTS:-}" ] || [[ " $TESTS " == *" $name "* ]]; then
+			return 0
+		fi
+	done <"$tests_list"
+	return 1
+}
+
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline tests
 run_state baseline vm
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched "$series_dir"
+# The series without its page-walk fix: does the retry alone hold when
+# page walks zap?
+if state_has_tests nowalkfix; then
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" nowalkfix without:mm/pagewalk:
+	run_state nowalkfix vm
+fi
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
-	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" "$baseref" patched ||
+	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" prereqs patched ||
 		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
 fi
 if [ "${DEBUG:-1}" != 0 ]; then
@@ -194,7 +227,10 @@ fi
 
 # 7. The table and the verdict.
 {
-	echo "kernel $kver ($origin), series $(grep -cv '^#\|^$' "$series_dir/series") patches"
+	echo "kernel $kver ($origin)"
+	while read -r kind dir; do
+		echo "  $kind $dir: $(grep -cv '^#\|^$' "$REPO_DIR/$dir/series") patches"
+	done < <(stack_of "$BASE")
 	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
 "$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt"

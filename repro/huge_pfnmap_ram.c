@@ -2,16 +2,16 @@
 /*
  * huge_pfnmap_ram: move and walk a RAM-backed huge PUD pfnmap.
  *
- *   huge_pfnmap_ram
+ *   huge_pfnmap_ram move|walk
  *
  * Maps 1 GiB of /dev/test_huge_pfnmap (the harness's test-only device,
- * RAM mapped like vfio-pci maps a BAR) at a 1 GiB-aligned address, writes
- * a pattern, and then:
+ * RAM mapped like vfio-pci maps a BAR) at a 1 GiB-aligned address and
+ * writes a pattern, which maps it with one PUD entry, then
  *
- *   1. moves all of it with mremap() to another 1 GiB-aligned address: the
- *      PUD entry must move (present at the destination, no PUD split);
- *   2. reads /proc/self/smaps and numa_maps: the entry must stay mapped;
- *   3. moves it 2 MiB off alignment: the PUD entry must be split;
+ *   move: moves all of it with mremap() to another 1 GiB-aligned address
+ *         (the PUD entry must move: present at the destination, no PUD
+ *         split), then 2 MiB off alignment (the PUD entry must be split);
+ *   walk: reads /proc/self/smaps and numa_maps (the entry must stay);
  *
  * checking the pattern after each step, then unmaps it and closes the
  * device, which frees the memory.  Unlike a BAR, the pfns are pfn_valid,
@@ -99,12 +99,55 @@ static void read_file(const char *path)
 	close(fd);
 }
 
-int main(void)
+static void walk(char *p, long splits)
 {
+	read_file("/proc/self/smaps");
+	read_file("/proc/self/numa_maps");
+	printf("after reading smaps and numa_maps: %lu of %lu pages present, %ld PUD splits\n",
+	       resident(p, SZ_1G), SZ_1G / 4096,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (resident(p, SZ_1G) != SZ_1G / 4096)
+		fail("reading smaps and numa_maps zapped the PUD entry\n");
+	check_pattern("after the page walks", p);
+}
+
+static char *move(char *p, long splits)
+{
+	char *q;
+
+	q = mremap(p, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED, reserve(0));
+	if (q == MAP_FAILED)
+		fail("mremap aligned: %s\n", strerror(errno));
+	printf("moved to %p: %lu of %lu pages present, %ld PUD splits\n", q,
+	       resident(q, SZ_1G), SZ_1G / 4096,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (resident(q, SZ_1G) != SZ_1G / 4096)
+		fail("aligned mremap: the PUD entry did not move\n");
+	if (vmstat_counter("thp_split_pud") != splits)
+		fail("aligned mremap: the PUD entry was split\n");
+	check_pattern("after the aligned move", q);
+
+	p = mremap(q, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   reserve(SZ_2M));
+	if (p == MAP_FAILED)
+		fail("mremap unaligned: %s\n", strerror(errno));
+	printf("moved to %p: %ld PUD splits\n", p,
+	       vmstat_counter("thp_split_pud") - splits);
+	if (vmstat_counter("thp_split_pud") != splits + 1)
+		fail("unaligned mremap: the PUD entry was not split\n");
+	check_pattern("after the unaligned move", p);
+	return p;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *op = argc > 1 ? argv[1] : "";
 	long splits;
-	char *p, *q;
+	char *p;
 	int fd;
 
+	if (strcmp(op, "move") && strcmp(op, "walk"))
+		fail("usage: %s move|walk\n", argv[0]);
 	fd = open("/dev/test_huge_pfnmap", O_RDWR);
 	if (fd < 0) {
 		printf("SKIP: /dev/test_huge_pfnmap: %s\n", strerror(errno));
@@ -119,45 +162,20 @@ int main(void)
 	if (resident(p, SZ_1G) != SZ_1G / 4096)
 		fail("the mapping is not all present after writing it\n");
 	splits = vmstat_counter("thp_split_pud");
-	printf("mapped 1 GiB of RAM at %p, thp_split_pud %ld\n", p, splits);
+	if (splits < 0)
+		fail("/proc/vmstat has no thp_split_pud\n");
+	printf("mapped 1 GiB of RAM at %p with one PUD entry\n", p);
 
-	q = mremap(p, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED, reserve(0));
-	if (q == MAP_FAILED)
-		fail("mremap aligned: %s\n", strerror(errno));
-	printf("moved to %p: %lu of %lu pages present, %ld PUD splits\n", q,
-	       resident(q, SZ_1G), SZ_1G / 4096,
-	       vmstat_counter("thp_split_pud") - splits);
-	if (resident(q, SZ_1G) != SZ_1G / 4096)
-		fail("aligned mremap: the PUD entry did not move\n");
-	if (vmstat_counter("thp_split_pud") != splits)
-		fail("aligned mremap: the PUD entry was split\n");
-	check_pattern("after the aligned move", q);
-
-	read_file("/proc/self/smaps");
-	read_file("/proc/self/numa_maps");
-	printf("after reading smaps and numa_maps: %lu of %lu pages present, %ld PUD splits\n",
-	       resident(q, SZ_1G), SZ_1G / 4096,
-	       vmstat_counter("thp_split_pud") - splits);
-	if (resident(q, SZ_1G) != SZ_1G / 4096)
-		fail("reading smaps and numa_maps zapped the PUD entry\n");
-	check_pattern("after the page walks", q);
-
-	splits = vmstat_counter("thp_split_pud");
-	p = mremap(q, SZ_1G, SZ_1G, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   reserve(SZ_2M));
-	if (p == MAP_FAILED)
-		fail("mremap unaligned: %s\n", strerror(errno));
-	printf("moved to %p: %ld PUD splits\n", p,
-	       vmstat_counter("thp_split_pud") - splits);
-	if (vmstat_counter("thp_split_pud") != splits + 1)
-		fail("unaligned mremap: the PUD entry was not split\n");
-	check_pattern("after the unaligned move", p);
+	if (!strcmp(op, "walk"))
+		walk(p, splits);
+	else
+		p = move(p, splits);
 
 	if (munmap(p, SZ_1G))
 		fail("munmap: %s\n", strerror(errno));
 	close(fd);
 	/* The device frees its memory now; give a BUG time to show. */
 	sleep(1);
-	printf("PASS: moved, walked and freed a RAM-backed huge PUD pfnmap\n");
+	printf("PASS: %s of a RAM-backed huge PUD pfnmap, then freed it\n", op);
 	return 0;
 }

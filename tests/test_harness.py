@@ -267,37 +267,96 @@ class ApplySeriesTest(unittest.TestCase):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
                        cwd=cwd, check=True, capture_output=True)
 
+    def patch(self, directory, name, subject, old, new):
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(f"From: t <t@t>\nSubject: [PATCH] {subject}\n\n---\n"
+                    "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
+                    f"@@ -1,3 +1,3 @@\n{old}\n{new}\n")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        tmp = self.tmp.name
+        self.src = os.path.join(tmp, "src")
+        os.makedirs(self.src)
+        with open(os.path.join(self.src, "a.c"), "w") as f:
+            f.write("one\ntwo\nthree\n")
+        self.git("init", "-q", "-b", "base", cwd=self.src)
+        self.git("add", "a.c", cwd=self.src)
+        self.git("commit", "-q", "-m", "base", cwd=self.src)
+        self.stack = os.path.join(tmp, "stack")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def dir_of(self, name, patches):
+        """A patch directory NAME with PATCHES: (file, subject, old, new)."""
+        directory = os.path.join(self.tmp.name, name)
+        os.makedirs(directory)
+        for p in patches:
+            self.patch(directory, *p)
+        with open(os.path.join(directory, "series"), "w") as f:
+            f.write("".join(p[0] + "\n" for p in patches))
+        return directory
+
+    def apply(self, filt, stack):
+        with open(self.stack, "w") as f:
+            f.write("# kind dir\n" + "".join(f"{k} {d}\n" for k, d in stack))
+        return subprocess.run(
+            [os.path.join(HARNESS, "apply-series.sh"), self.src, "base", "b", filt],
+            capture_output=True, text=True,
+            env=dict(os.environ, STACK_FILE=self.stack))
+
+    def subjects(self):
+        return subprocess.run(["git", "log", "--format=%s", "base..b"],
+                              cwd=self.src, capture_output=True,
+                              text=True).stdout.split("\n")[:-1]
+
     def test_failing_patch_is_named_and_tree_left_clean(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            src, series = os.path.join(tmp, "src"), os.path.join(tmp, "series")
-            os.makedirs(src)
-            os.makedirs(series)
-            with open(os.path.join(src, "a.c"), "w") as f:
-                f.write("one\ntwo\nthree\n")
-            self.git("init", "-q", "-b", "base", cwd=src)
-            self.git("add", "a.c", cwd=src)
-            self.git("commit", "-q", "-m", "base", cwd=src)
-            with open(os.path.join(series, "good.patch"), "w") as f:
-                f.write("From: t <t@t>\nSubject: [PATCH] good\n\n---\n"
-                        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
-                        "@@ -1,3 +1,3 @@\n-one\n+ONE\n two\n three\n")
-            with open(os.path.join(series, "bad.patch"), "w") as f:
-                f.write("From: t <t@t>\nSubject: [PATCH] bad\n\n---\n"
-                        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
-                        "@@ -1,3 +1,3 @@\n one\n-zwei\n+TWO\n three\n")
-            with open(os.path.join(series, "series"), "w") as f:
-                f.write("good.patch\nbad.patch\n")
-            proc = subprocess.run(
-                [os.path.join(HARNESS, "apply-series.sh"), src, "base", "patched", series],
-                capture_output=True, text=True)
-            self.assertNotEqual(proc.returncode, 0)
-            self.assertIn("bad.patch does not apply", proc.stderr)
-            self.assertIn("a.c", proc.stderr)
-            status = subprocess.run(["git", "status", "--porcelain"], cwd=src,
-                                    capture_output=True, text=True).stdout
-            self.assertEqual(status, "")
-            with open(os.path.join(src, "a.c")) as f:
-                self.assertEqual(f.read(), "one\ntwo\nthree\n")
+        series = self.dir_of("series", [
+            ("good.patch", "good", " one\n-two", "+TWO\n three"),
+            ("bad.patch", "bad", " one\n-zwei", "+TWO\n three")])
+        proc = self.apply("all", [("series", series)])
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("bad.patch does not apply", proc.stderr)
+        self.assertIn("a.c", proc.stderr)
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=self.src,
+                                capture_output=True, text=True).stdout
+        self.assertEqual(status, "")
+        with open(os.path.join(self.src, "a.c")) as f:
+            self.assertEqual(f.read(), "one\ntwo\nthree\n")
+
+    def new_file_patch(self, directory, name, subject):
+        """A patch that adds the file NAME.c."""
+        with open(os.path.join(directory, name + ".patch"), "w") as f:
+            f.write(f"From: t <t@t>\nSubject: [PATCH] {subject}\n\n---\n"
+                    f"diff --git a/{name}.c b/{name}.c\nnew file mode 100644\n"
+                    f"--- /dev/null\n+++ b/{name}.c\n@@ -0,0 +1 @@\n+{name}\n")
+        with open(os.path.join(directory, "series"), "a") as f:
+            f.write(name + ".patch\n")
+
+    def test_filters(self):
+        base = os.path.join(self.tmp.name, "upstream")
+        series = os.path.join(self.tmp.name, "ours")
+        os.makedirs(base)
+        os.makedirs(series)
+        self.new_file_patch(base, "u", "mm/x: upstream fix")
+        self.new_file_patch(series, "f", "mm/pagewalk: fix")
+        self.new_file_patch(series, "k", "mm/memory: add KUnit tests")
+        self.new_file_patch(series, "t", "vfio: selftests: Add a test")
+        stack = [("base", base), ("series", series)]
+        for filt, want in (
+                ("all", ["mm/x: upstream fix", "mm/pagewalk: fix",
+                         "mm/memory: add KUnit tests",
+                         "vfio: selftests: Add a test"]),
+                ("tests", ["mm/x: upstream fix", "mm/memory: add KUnit tests",
+                           "vfio: selftests: Add a test"]),
+                ("none", ["mm/x: upstream fix"]),
+                ("without:mm/pagewalk:", ["mm/x: upstream fix",
+                                          "mm/memory: add KUnit tests",
+                                          "vfio: selftests: Add a test"])):
+            proc = self.apply(filt, stack)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(list(reversed(self.subjects())), want, filt)
 
 
 if __name__ == "__main__":
