@@ -1,28 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio_dma_map_race: VFIO_IOMMU_MAP_DMA of a BAR while another thread
- * toggles the device's memory decode, which makes vfio-pci zap the BAR's
- * mmap without the mapping process's mmap_lock.
+ * vfio_dma_map_race: VFIO_IOMMU_MAP_DMA of a BAR while its mmap is zapped
+ * behind the mapping process's back.
  *
- *   vfio_dma_map_race BDF [SECONDS [MAP_SIZE]]
+ *   vfio_dma_map_race BDF decode|numa_maps [SECONDS [MAP_SIZE]]
  *
- * A map that meets decode disabled fails with EFAULT, which is legitimate.
- * One whose fault succeeded but whose entry was zapped again before the
+ * decode: another thread toggles the device's memory decode, which makes
+ * vfio-pci zap the BAR's mmap.  A map that meets decode disabled fails
+ * with EFAULT, which is legitimate.  The toggling pauses, with decode
+ * enabled, while a map is undone: QEMU's emulated VT-d stalls when IOTLB
+ * invalidations overlap BAR toggling.  The first zap of each map waits a
+ * delay, tuned after every map: longer after an EFAULT the toggler caused
+ * (the zap came before the fault), shorter otherwise (after the lookup,
+ * or not at all), so that the zaps gather around the end of the fault.
+ *
+ * numa_maps: another thread reads /proc/self/numa_maps in a loop, whose
+ * page walk zaps the BAR's huge PUD (counted by thp_split_pud) on kernels
+ * without the page-walk fix.  Decode stays on: every error is spurious.
+ *
+ * A map whose fault succeeded but whose entry was zapped again before the
  * kernel looked it up failed with EINVAL on unpatched kernels: that is
- * the bug, and any EINVAL fails this program.  The toggling pauses, with
- * decode enabled, while a map is undone: QEMU's emulated VT-d stalls when
- * IOTLB invalidations overlap BAR toggling.  The first zap of each map
- * waits a delay that is tuned after every map the toggler zapped during,
- * longer after EFAULT (the zap came before the fault) and shorter after
- * success (it came after the lookup), so that the zaps gather around the
- * end of the fault.
+ * the bug, and any EINVAL fails this program.  A run in which fewer than
+ * $VFIO_DMA_MAP_ZAP_MIN_RACED (default 1000) maps met a zap says nothing
+ * and exits as skipped, "inconclusive".
  *
- * Stand-alone twin of the selftest map_bar_while_toggling_decode, for
- * kernels without tools/testing/selftests/vfio.  Defaults: 15 s, 64 KiB.
- * Each map is one chance to hit the race; 6.12 looks a pfnmap up one page
- * at a time, so it maps less than the selftest's 2 MiB to map more often
- * (6.12.95 under TCG: 27 EINVAL in 42,189 maps of 64 KiB in three runs of
- * 15 s; 2 in 49,377 maps of 2 MiB in 90 s).
+ * Stand-alone twin of the selftests map_bar_while_toggling_decode and
+ * map_bar_while_reading_numa_maps, for kernels without
+ * tools/testing/selftests/vfio.  Defaults: 15 s, 64 KiB.  Each map is one
+ * chance to hit the race; 6.12 looks a pfnmap up one page at a time, so it
+ * maps less than the selftests' 2 MiB to map more often.
  * Exit status: 0 no EINVAL, 1 EINVAL or another error, 4 skipped.
  */
 #define _GNU_SOURCE
@@ -42,7 +48,8 @@ enum { RUN, PAUSE, PAUSED, STOP };
 
 static atomic_int state = PAUSED;
 static atomic_ulong delay;
-static unsigned long toggles;
+static atomic_ulong toggles;
+static atomic_ulong reads;
 static uint64_t config_offset;
 
 static double now(void)
@@ -89,11 +96,49 @@ static void *toggler(void *arg)
 			while (spins-- && atomic_load(&state) == RUN)
 				;
 			waited = 1;
+			if (atomic_load(&state) != RUN)
+				continue;
 		}
 		set_memory_decode(0);
 		set_memory_decode(1);
-		toggles++;
+		atomic_fetch_add(&toggles, 1);
 	}
+}
+
+/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
+static long vmstat_counter(const char *name)
+{
+	char key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static void *numa_maps_reader(void *arg)
+{
+	char buf[4096];
+	int fd;
+
+	while (atomic_load(&state) != STOP) {
+		fd = open("/proc/self/numa_maps", O_RDONLY);
+		if (fd < 0)
+			fail("/proc/self/numa_maps: %s\n", strerror(errno));
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		atomic_fetch_add(&reads, 1);
+	}
+	return NULL;
 }
 
 static void set_state(int s)
@@ -106,19 +151,26 @@ static void set_state(int s)
 int main(int argc, char *argv[])
 {
 	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
-	double seconds = argc > 2 ? atof(argv[2]) : 15;
-	uint64_t size = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x10000;
-	unsigned long maps = 0, efault = 0, einval = 0, other = 0, toggled;
+	const char *trigger = argc > 2 ? argv[2] : "decode";
+	double seconds = argc > 3 ? atof(argv[3]) : 15;
+	uint64_t size = argc > 4 ? strtoull(argv[4], NULL, 0) : 0x10000;
+	const char *min = getenv("VFIO_DMA_MAP_ZAP_MIN_RACED");
+	unsigned long min_raced = min && *min ? strtoul(min, NULL, 0) : 1000;
+	unsigned long maps = 0, raced = 0, efault = 0, einval = 0, other = 0;
 	struct vfio_region_info config = {
 		.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX,
 	};
+	int walk = !strcmp(trigger, "numa_maps");
 	struct vfio_region_info bar;
 	pthread_t thread;
 	char *map;
 	double end;
 
-	if (!bdf)
-		skip("usage: %s BDF [SECONDS [MAP_SIZE]]\n", argv[0]);
+	if (!bdf || (!walk && strcmp(trigger, "decode")))
+		skip("usage: %s BDF decode|numa_maps [SECONDS [MAP_SIZE]]\n",
+		     argv[0]);
+	if (walk && vmstat_counter("thp_split_pud") < 0)
+		skip("/proc/vmstat has no thp_split_pud to count zaps\n");
 	vfio_open(bdf);
 	bar = big_bar();
 	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
@@ -128,25 +180,32 @@ int main(int argc, char *argv[])
 	if (size > SZ_1G)
 		size = SZ_1G;
 
-	if (pthread_create(&thread, NULL, toggler, NULL))
+	if (pthread_create(&thread, NULL, walk ? numa_maps_reader : toggler,
+			   NULL))
 		fail("pthread_create\n");
 	for (end = now() + seconds; now() < end; maps++) {
-		int ret;
+		unsigned long before;
+		int ret, zapped;
 
-		toggled = toggles;
-		set_state(RUN);
-		ret = dma_map(map, size, 0);
-		set_state(PAUSE);
-		/* Learn only from maps the toggler zapped during. */
-		if (toggles != toggled) {
+		if (walk) {
+			before = vmstat_counter("thp_split_pud");
+			ret = dma_map(map, size, 0);
+			zapped = vmstat_counter("thp_split_pud") != (long)before;
+		} else {
 			unsigned long d = atomic_load(&delay);
 
-			if (ret == -EFAULT)
+			before = atomic_load(&toggles);
+			set_state(RUN);
+			ret = dma_map(map, size, 0);
+			set_state(PAUSE);
+			zapped = atomic_load(&toggles) != before;
+			if (zapped && ret == -EFAULT)
 				d += d / ZAP_DELAY_STEP + 1;
-			else if (!ret && d)
+			else if (d)
 				d -= d / ZAP_DELAY_STEP + 1;
 			atomic_store(&delay, d);
 		}
+		raced += zapped;
 		if (!ret) {
 			int err = dma_unmap(size, 0);
 
@@ -159,26 +218,37 @@ int main(int argc, char *argv[])
 			}
 			continue;
 		}
-		if (ret == -EFAULT)
+		if (ret == -EFAULT && !walk)
 			efault++;
 		else if (ret == -EINVAL)
 			einval++;
 		else
 			other++;
-		if (ret != -EFAULT)
+		if (ret != -EFAULT || walk)
 			printf("# MAP_DMA of 0x%llx bytes: %s\n",
 			       (unsigned long long)size, strerror(-ret));
 	}
 	set_state(STOP);
 	pthread_join(thread, NULL);
 
-	printf("# %lu maps of 0x%llx bytes in %.0f s, %lu decode toggles: ",
-	       maps, (unsigned long long)size, seconds, toggles);
-	printf("%lu EFAULT (decode off), %lu EINVAL, %lu other errors\n",
-	       efault, einval, other);
+	if (walk)
+		printf("# %lu maps of 0x%llx bytes in %.0f s, %lu reads of numa_maps, %lu maps raced a PUD split: ",
+		       maps, (unsigned long long)size, seconds,
+		       atomic_load(&reads), raced);
+	else
+		printf("# %lu maps of 0x%llx bytes in %.0f s, %lu raced a decode toggle (%lu toggles): %lu EFAULT (decode off), ",
+		       maps, (unsigned long long)size, seconds, raced,
+		       atomic_load(&toggles), efault);
+	printf("%lu EINVAL, %lu other errors\n", einval, other);
 	if (einval || other) {
-		printf("FAIL: MAP_DMA failed with other errors than EFAULT\n");
+		printf("FAIL: MAP_DMA failed with %s\n",
+		       walk ? "an error" : "other errors than EFAULT");
 		return 1;
+	}
+	if (raced < min_raced) {
+		printf("SKIP: inconclusive: %lu maps raced a zap, fewer than %lu\n",
+		       raced, min_raced);
+		return KSFT_SKIP;
 	}
 	printf("PASS: no spurious EINVAL\n");
 	return 0;

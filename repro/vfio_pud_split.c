@@ -7,7 +7,9 @@
  *
  * BDF is a PCI device bound to vfio-pci with a BAR of at least 1 GiB; OP
  * is what splits the mapping: munmap, mprotect, mremap, madvise, mlock or
- * fork (munmap first, then fork and read in the child).  The BAR is
+ * fork (munmap first, then fork and read in the child); or walk, which
+ * reads /proc/self/smaps and numa_maps and expects no PUD split
+ * (thp_split_pud in /proc/vmstat): their page walks must not zap it.  The BAR is
  * mapped 1 GiB-aligned and read once, which makes vfio-pci map it with a
  * single PUD entry, then OP is applied to its last 4 KiB.  mremap-whole
  * and mremap-shift move the whole mapping instead, to a 1 GiB-aligned
@@ -24,6 +26,37 @@
 #include <sys/wait.h>
 
 #include "vfio.h"
+
+/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
+static long vmstat_counter(const char *name)
+{
+	char key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static void read_file(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		fail("%s: %s\n", path, strerror(errno));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+}
 
 /* Read and DMA-map [vaddr, vaddr + size) of what is left of the mapping. */
 static void check_remaining(const char *what, char *vaddr, uint64_t size)
@@ -50,7 +83,7 @@ int main(int argc, char *argv[])
 	uint64_t rest = SZ_1G - SZ_4K;
 
 	if (!bdf)
-		skip("usage: %s BDF munmap|mprotect|mremap|mremap-whole|mremap-shift|madvise|mlock|fork\n",
+		skip("usage: %s BDF munmap|mprotect|mremap|mremap-whole|mremap-shift|madvise|mlock|fork|walk\n",
 		     argv[0]);
 	vfio_open(bdf);
 	bar = big_bar();
@@ -118,6 +151,18 @@ int main(int argc, char *argv[])
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
 			fail("fork: the child could not read the mapping\n");
+	} else if (!strcmp(op, "walk")) {
+		long splits = vmstat_counter("thp_split_pud");
+
+		if (splits < 0)
+			skip("/proc/vmstat has no thp_split_pud\n");
+		read_file("/proc/self/smaps");
+		read_file("/proc/self/numa_maps");
+		splits = vmstat_counter("thp_split_pud") - splits;
+		printf("reading smaps and numa_maps: %ld PUD splits\n", splits);
+		if (splits)
+			fail("reading smaps and numa_maps zapped the BAR's PUD\n");
+		rest = SZ_1G;
 	} else {
 		fail("unknown operation '%s'\n", op);
 	}
