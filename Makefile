@@ -1,7 +1,7 @@
 # Entry points of the verification harness; see README.md.
 BASE ?= 7.3
 
-.PHONY: deps verify verify-stable stress check ci export
+.PHONY: deps verify verify-stable stress check ci export mail mail-stable mail-check
 
 # Debian packages the harness needs (as root).
 deps:
@@ -25,12 +25,25 @@ stress:
 check:
 	tests/run.sh
 
-# Everything CI checks.
-ci: check verify verify-stable
+# Prepare the mails of the mainline series into out/mail/, signed off by
+# you (MAIL_FROM="Name <address>" or git's global identity); never sends.
+mail:
+	BASE=7.3 harness/mail.sh
 
-# Export a kernel work tree's commits on top of base as the series:
-#   make export KTREE=~/linux-work [BASEREF=base] [DIR=series]
-BASEREF ?= base
-DIR ?= series
+# The same for the 6.12 backport, once its mainline commits exist:
+#   make mail-stable UPSTREAM_COMMITS=file-of-"SHA SUBJECT"-lines
+mail-stable:
+	BASE=6.12 harness/mail.sh
+
+# make mail and make mail-stable with a throw-away identity (and, for the
+# backport, placeholder upstream ids): b4 checks, checkpatch, round trip.
+mail-check:
+	tests/mail-check.sh
+
+# Everything CI checks.
+ci: check verify verify-stable mail-check
+
+# Export a kernel work tree's commits as a series directory:
+#   make export KTREE=~/linux-work RANGE=base..my-branch DIR=series/NAME
 export:
-	harness/export-series.sh $(KTREE) $(BASEREF) $(DIR)
+	harness/export-series.sh $(KTREE) $(RANGE) $(DIR)

@@ -74,7 +74,7 @@ if [ -n "${KDIR:-}" ]; then
 	repo=$KDIR
 	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
 else
-	repo=$("$HARNESS_DIR/get-source.sh" "$BASE")
+	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
 fi
 work=$tmp/tree
