@@ -9,8 +9,9 @@ INCONCLUSIVE (a race test that raced too little to say: it says so with
 "inconclusive:" in its output), STALL (the guest was killed before the
 test ended) or ERROR (the harness could not run the test: QEMU failed, or
 KUnit's output could not be parsed).  A race test's counts, summed over
-its runs, are added to its result: maps, raced (maps that met a zap),
-einval, efault.  A kernel splat anywhere in the log fails the test that was
+its runs, are added to its result: maps (or guest passes), raced (those
+that met a zap), spurious (EINVAL from MAP_DMA, or EFAULT from KVM_RUN
+where every refault can succeed), efault.  A kernel splat anywhere in the log fails the test that was
 running, even when the test itself passed; so does a guest that ended
 by itself before its test started.  KUnit results are parsed with the
 kernel tree's own tools/testing/kunit/kunit.py, one row per test case.
@@ -38,11 +39,14 @@ KILLED = re.compile(r"^run-vm: (?!QEMU exited)(.*)")
 QEMU_FAILED = re.compile(r"^run-vm: (QEMU exited .*)")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
 # Selftest lines worth quoting in the table (the race tests' counts).
-NOTE = re.compile(r"^# (\d+ maps .*|.*: (Invalid argument|Bad address).*)$")
-# A race test's summary line, one per run: "# N maps of ...", with
-# "N raced", "N EINVAL" and "N EFAULT" in it.
-RACE_LINE = re.compile(r"^# (\d+) maps of ")
-RACE_FIELDS = {"raced": r"(\d+) (?:maps )?raced", "einval": r"(\d+) EINVAL",
+NOTE = re.compile(r"^# (\d+ (?:maps|guest passes) .*"
+                  r"|.*: (Invalid argument|Bad address).*)$")
+# A race test's summary line, one per run: "# N maps of ..." (or "# N
+# guest passes over ..." for KVM), with "N raced", "N EINVAL" or "N
+# spurious EFAULT" (the spurious errors) and "N EFAULT" in it.
+RACE_LINE = re.compile(r"^# (\d+) (?:maps of|guest passes over) ")
+RACE_FIELDS = {"raced": r"(\d+) (?:maps |passes )?raced",
+               "spurious": r"(\d+) (?:EINVAL|spurious EFAULT)",
                "efault": r"(\d+) EFAULT"}
 INCONCLUSIVE = re.compile(r"inconclusive: ")
 

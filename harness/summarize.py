@@ -15,7 +15,7 @@ exits 1 when the run shows a problem:
  - an existing suite ("peer") with a subtest that fails with the series
    but not on the baseline, or with a kernel splat.
 A "race" test is measured on the baseline, never gated there; its counts
-(maps, maps that raced a zap, EINVAL) are noted for every kernel.
+(maps, maps that raced a zap, spurious errors) are noted for every kernel.
 """
 
 import json
@@ -103,20 +103,20 @@ def main(header_path, results_path, summary_path):
             nbase_bad += 1
         elif expect == "race":
             row = grows[0]
-            if row.get("einval"):
-                caught = f"race caught ({row['einval']} EINVAL)"
+            if row.get("spurious"):
+                caught = f"race caught ({row['spurious']} spurious errors)"
             elif row["status"] == "PASS":
                 caught = "race not caught this run"
             elif row["status"] == "INCONCLUSIVE":
                 caught = "inconclusive, it raced too little"
             else:
-                caught = f"{row['status']} without EINVAL, race not measured"
+                caught = f"{row['status']} without spurious errors, race not measured"
             notes.append(f"{group} on the baseline: {caught}: {row['detail']}")
     for row in rows:
         if "raced" in row:
             notes.append(f"{row['test']} on {row['state']}: {row['maps']} maps, "
                          f"{row['raced']} raced a zap, "
-                         f"{row.get('einval', 0)} EINVAL")
+                         f"{row.get('spurious', 0)} spurious errors")
 
     states = [s for s in STATES
               if s != "nowalkfix" or any(r["state"] == s for r in rows)]

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_bar_race: a KVM guest reads and writes a VFIO BAR that backs one of
+ * its memslots while the BAR's mmap is zapped behind the VMM's back.
+ *
+ *   kvm_bar_race BDF decode|numa_maps|none [SECONDS]
+ *
+ * The BAR (1 GiB, mmapped 1 GiB-aligned: vfio-pci maps it with one PUD
+ * entry) is memslot 1 at guest physical 1 GiB.  One vCPU runs a 32-bit
+ * flat protected-mode loop that increments a word every 2 MiB of it and
+ * exits to us with an OUT after each pass.  Every zap of the BAR's mmap
+ * makes KVM drop its mapping of it, and the vCPU's next access faults:
+ * hva_to_pfn() faults the mmap in with fixup_user_fault() and looks the
+ * pfn up with follow_pfnmap_start().  A zap between the two made that
+ * lookup fail, and KVM_RUN fail with EFAULT, on kernels without the retry.
+ *
+ * decode: another thread toggles the device's memory decode (vfio-pci
+ * zaps the mmap).  A fault while decode is off fails legitimately with
+ * EFAULT too, so EFAULTs are counted but prove nothing either way: this
+ * trigger is for running the retry loop (e.g. on a lockdep kernel).
+ *
+ * numa_maps: another thread reads /proc/self/numa_maps, whose page walk
+ * zaps the BAR's PUD on kernels without the page-walk fix.  Decode stays
+ * on, so every refault succeeds and every EFAULT from KVM_RUN is
+ * spurious: that is the oracle.  Zaps are counted with thp_split_pud; a
+ * run with fewer than $KVM_ZAP_MIN_RACED (default 500) passes that met
+ * one is inconclusive.
+ *
+ * none: no zapper, the control.
+ *
+ * Exit status: 0 no spurious EFAULT, 1 spurious EFAULT or another error,
+ * 4 skipped (no /dev/kvm, no BAR, or inconclusive).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <linux/kvm.h>
+#include <linux/pci_regs.h>
+
+#include "vfio.h"
+
+#define GUEST_CODE	0x1000UL
+#define GUEST_RAM	0x200000UL
+#define BAR_GPA		SZ_1G
+#define EXIT_PORT	0x10
+
+/*
+ * 32-bit code: for (esi = 1 GiB; esi < 2 GiB; esi += 2 MiB) (*esi)++;
+ * then out 0x10, al; and again.
+ */
+static const unsigned char guest_code[] = {
+	0xbe, 0x00, 0x00, 0x00, 0x40,		/* 0:  mov esi, 0x40000000 */
+	0x8b, 0x06,				/* 5:  mov eax, [esi] */
+	0x83, 0xc0, 0x01,			/* 7:  add eax, 1 */
+	0x89, 0x06,				/* 10: mov [esi], eax */
+	0x81, 0xc6, 0x00, 0x00, 0x20, 0x00,	/* 12: add esi, 0x200000 */
+	0x81, 0xfe, 0x00, 0x00, 0x00, 0x80,	/* 18: cmp esi, 0x80000000 */
+	0x72, 0xeb,				/* 24: jb 5 */
+	0xe6, EXIT_PORT,			/* 26: out 0x10, al */
+	0xeb, 0xe2,				/* 28: jmp 0 */
+};
+
+static atomic_int stop;
+static atomic_ulong zaps;
+static uint64_t config_offset;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
+static long vmstat_counter(const char *name)
+{
+	char key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static void set_memory_decode(int on)
+{
+	uint16_t cmd;
+
+	if (pread(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
+		fail("read PCI_COMMAND: %s\n", strerror(errno));
+	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	if (pwrite(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
+		fail("write PCI_COMMAND: %s\n", strerror(errno));
+}
+
+static void *toggle_decode(void *arg)
+{
+	while (!atomic_load(&stop)) {
+		set_memory_decode(0);
+		set_memory_decode(1);
+		atomic_fetch_add(&zaps, 1);
+		usleep(100);
+	}
+	return NULL;
+}
+
+static void *read_numa_maps(void *arg)
+{
+	char buf[4096];
+	int fd;
+
+	while (!atomic_load(&stop)) {
+		fd = open("/proc/self/numa_maps", O_RDONLY);
+		if (fd < 0)
+			fail("/proc/self/numa_maps: %s\n", strerror(errno));
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	return NULL;
+}
+
+static void set_seg(struct kvm_segment *seg, uint16_t selector, uint8_t type)
+{
+	*seg = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = selector,
+		.type = type, .present = 1, .dpl = 0, .db = 1, .s = 1,
+		.l = 0, .g = 1,
+	};
+}
+
+int main(int argc, char *argv[])
+{
+	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
+	const char *trigger = argc > 2 ? argv[2] : "numa_maps";
+	double seconds = argc > 3 ? atof(argv[3]) : 15;
+	const char *min = getenv("KVM_ZAP_MIN_RACED");
+	unsigned long min_raced = min && *min ? strtoul(min, NULL, 0) : 500;
+	unsigned long passes = 0, raced = 0, efault = 0, other = 0;
+	struct vfio_region_info config = {
+		.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	int walk = !strcmp(trigger, "numa_maps");
+	int toggle = !strcmp(trigger, "decode");
+	struct vfio_region_info bar;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = GUEST_CODE, .rflags = 2 };
+	struct kvm_run *run;
+	int kvm, vm, vcpu, size;
+	pthread_t thread;
+	char *ram, *map;
+	double end;
+
+	if (!bdf || (!walk && !toggle && strcmp(trigger, "none")))
+		skip("usage: %s BDF decode|numa_maps|none [SECONDS]\n", argv[0]);
+	kvm = open("/dev/kvm", O_RDWR);
+	if (kvm < 0)
+		skip("/dev/kvm: %s (no SVM/VMX, or KVM not built)\n", strerror(errno));
+	if (walk && vmstat_counter("thp_split_pud") < 0)
+		skip("/proc/vmstat has no thp_split_pud to count zaps\n");
+
+	vfio_open(bdf);
+	bar = big_bar();
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
+		fail("config region: %s\n", strerror(errno));
+	config_offset = config.offset;
+	map = mmap_big_bar(&bar, SZ_1G);
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		fail("KVM_CREATE_VM: %s\n", strerror(errno));
+	ram = mmap(NULL, GUEST_RAM, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
+		fail("mmap guest RAM: %s\n", strerror(errno));
+	memcpy(ram + GUEST_CODE, guest_code, sizeof(guest_code));
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &(struct kvm_userspace_memory_region){
+			.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_RAM,
+			.userspace_addr = (uintptr_t)ram }) ||
+	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &(struct kvm_userspace_memory_region){
+			.slot = 1, .guest_phys_addr = BAR_GPA, .memory_size = SZ_1G,
+			.userspace_addr = (uintptr_t)map }))
+		fail("KVM_SET_USER_MEMORY_REGION: %s\n", strerror(errno));
+
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vcpu < 0 || size <= 0)
+		fail("KVM_CREATE_VCPU: %s\n", strerror(errno));
+	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		fail("mmap kvm_run: %s\n", strerror(errno));
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		fail("KVM_GET_SREGS: %s\n", strerror(errno));
+	/* Flat 32-bit protected mode, no paging. */
+	set_seg(&sregs.cs, 0x08, 0xb);
+	set_seg(&sregs.ds, 0x10, 0x3);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.cr0 |= 1;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		fail("KVM_SET_SREGS/REGS: %s\n", strerror(errno));
+
+	if ((walk || toggle) &&
+	    pthread_create(&thread, NULL, walk ? read_numa_maps : toggle_decode, NULL))
+		fail("pthread_create\n");
+	for (end = now() + seconds; now() < end;) {
+		long before = walk ? vmstat_counter("thp_split_pud") : 0;
+		unsigned long toggled = atomic_load(&zaps);
+		int ret = ioctl(vcpu, KVM_RUN, 0);
+
+		if (walk)
+			raced += vmstat_counter("thp_split_pud") != before;
+		else if (toggle)
+			raced += atomic_load(&zaps) != toggled;
+		if (ret < 0 && errno == EFAULT) {
+			efault++;
+			continue;
+		}
+		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (ret < 0)
+			fail("KVM_RUN: %s\n", strerror(errno));
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == EXIT_PORT) {
+			passes++;
+			continue;
+		}
+		printf("# unexpected exit %u at rip?\n", run->exit_reason);
+		other++;
+		break;
+	}
+	atomic_store(&stop, 1);
+	if (walk || toggle)
+		pthread_join(thread, NULL);
+
+	printf("# %lu guest passes over 0x%lx bytes in %.0f s (%s), %lu raced a zap: ",
+	       passes, SZ_1G, seconds, trigger, raced);
+	if (walk)
+		printf("%lu spurious EFAULT from KVM_RUN\n", efault);
+	else
+		printf("%lu EFAULT from KVM_RUN\n", efault);
+	if (other || (walk && efault)) {
+		printf("FAIL: KVM_RUN failed for a mapping that could be faulted in\n");
+		return 1;
+	}
+	if (walk && raced < min_raced) {
+		printf("SKIP: inconclusive: %lu passes raced a zap, fewer than %lu\n",
+		       raced, min_raced);
+		return KSFT_SKIP;
+	}
+	if (!passes)
+		fail("the guest made no pass over the BAR\n");
+	printf("PASS: %s\n", walk ? "no spurious EFAULT" : "the guest ran");
+	return 0;
+}
