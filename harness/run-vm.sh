@@ -37,7 +37,7 @@ kunit=kunit.enable=0
 # contiguous memory: movablecore keeps the upper memory free of
 # unmovable allocations.
 case $test_name in
-kunit) kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G" ;;
+kunit) kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=6G" ;;
 ram_*) kunit="$kunit movablecore=4G" ;;
 esac
 

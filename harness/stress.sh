@@ -1,7 +1,7 @@
 #!/bin/bash
 # stress.sh [STATE...]: race VFIO_IOMMU_MAP_DMA against memory-decode
 # toggling (TRIGGER=decode, the default) or numa_maps reads
-# (TRIGGER=numa_maps) for a long time on kernels that verify.sh built
+# (TRIGGER=numa_maps; TRIGGER=kvm: a KVM guest instead) for a long time on kernels that verify.sh built
 # (out/BASE/STATE, default baseline and patched), in $ROUNDS guest boots
 # of $SECONDS per type1 backend each (default 4 x 75 s x 2 backends = 10
 # minutes per kernel).  Several shorter boots instead of one long one: a TCG guest
@@ -21,7 +21,8 @@ case $BASE/${TRIGGER:-decode} in
 7.3/numa_maps) test_name=race_numa_maps ;;
 */decode) test_name=race_decode_toggle_repro ;;
 */numa_maps) test_name=race_numa_maps_repro ;;
-*) die "unknown TRIGGER '$TRIGGER' (decode, numa_maps)" ;;
+*/kvm) test_name=kvm_numa_maps ;;
+*) die "unknown TRIGGER '$TRIGGER' (decode, numa_maps, kvm)" ;;
 esac
 [ $# -gt 0 ] || set -- baseline patched
 
@@ -34,7 +35,7 @@ for state in "$@"; do
 		log="$dir/stress-$round.log"
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
-			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" || true
+			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" "KVM_ZAP_SECONDS=$seconds" || true
 		read -r status m r e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" |
 			python3 -c 'import json, sys
 row = json.loads(sys.stdin.readline())

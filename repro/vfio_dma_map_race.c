@@ -21,8 +21,8 @@
  * A map whose fault succeeded but whose entry was zapped again before the
  * kernel looked it up failed with EINVAL on unpatched kernels: that is
  * the bug, and any EINVAL fails this program.  A run in which fewer than
- * $VFIO_DMA_MAP_ZAP_MIN_RACED maps met a zap (default 2500 for decode,
- * 150 for numa_maps, as the selftests) says nothing and exits as skipped,
+ * $VFIO_DMA_MAP_ZAP_MIN_RACED maps met a zap (default 3000 for decode,
+ * 300 for numa_maps, as the selftests) says nothing and exits as skipped,
  * "inconclusive".
  *
  * Stand-alone twin of the selftests map_bar_while_toggling_decode and
@@ -168,7 +168,7 @@ int main(int argc, char *argv[])
 	double end;
 
 	/* As the selftests: 15 s each of two runs give 95% to catch it. */
-	min_raced = min && *min ? strtoul(min, NULL, 0) : walk ? 150 : 2500;
+	min_raced = min && *min ? strtoul(min, NULL, 0) : walk ? 300 : 3000;
 	if (!bdf || (!walk && strcmp(trigger, "decode")))
 		skip("usage: %s BDF decode|numa_maps [SECONDS [MAP_SIZE]]\n",
 		     argv[0]);
