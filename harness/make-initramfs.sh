@@ -41,8 +41,11 @@ fi
 
 # The mm selftests that exercise what the series touches (peers).
 mm=$src/tools/testing/selftests/mm
-mm_tests=(pfnmap mremap_test mremap_dontunmap merge mlock2-tests)
-if [ -d "$mm" ]; then
+mm_tests=()
+for t in pfnmap mremap_test mremap_dontunmap merge mlock2-tests; do
+	[ -f "$mm/$t.c" ] && mm_tests+=("$t")
+done
+if [ ${#mm_tests[@]} -gt 0 ]; then
 	mkdir -p "$work/mm"
 	make -s -C "$mm" OUTPUT="$work/mm" \
 		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
