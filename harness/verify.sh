@@ -215,10 +215,15 @@ state_has_tests() {
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline tests
 run_state baseline vm
 # The series without its page-walk fix: does the retry alone hold when
-# page walks zap?
+# page walks zap?  Where the debug kernel is built, this is one too, so
+# that lockdep and might_sleep() watch the retry loops while they run.
 if state_has_tests nowalkfix; then
 	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" nowalkfix without:mm/pagewalk:
-	run_state nowalkfix vm
+	if [ "${DEBUG:-1}" != 0 ]; then
+		run_state nowalkfix debug
+	else
+		run_state nowalkfix vm
+	fi
 fi
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched all
 run_state patched vm
