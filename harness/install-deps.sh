@@ -1,7 +1,7 @@
 #!/bin/bash
 # install-deps.sh: install the Debian packages the harness needs (as root).
 #
-# Two need versions newer than Debian 12 has; they come through a private
+# Three need versions newer than Debian 12 has; they come through a private
 # apt sources list (this machine's own mirrors, never its sources.list):
 #  - QEMU 9.0 or newer: the guest runs its local APICs in x2APIC mode,
 #    which TCG emulates since 9.0 (see harness/run-vm.sh for why); Debian
@@ -9,6 +9,10 @@
 #  - b4 0.14 or newer, for `b4 prep --check` (make mail); Debian 12 has
 #    0.12.  trixie's b4 is "Architecture: all" and its dependencies are
 #    in Debian 12, so its package is installed with apt from a download.
+#  - sparse that knows __typeof_unqual__: the kernel's Makefile silently
+#    skips C=1 with an older one (scripts/checker-valid.sh), as with
+#    Debian 12's and 13's 0.6.4.  forky's 0.6.5~rc1 source is built and
+#    installed as /usr/local/bin/sparse.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +38,15 @@ echo "installed: ${pkgs[*]}"
 version_ge() {
 	dpkg --compare-versions "$(dpkg-query -W -f '${Version}' "$1")" ge "$2"
 }
-version_ge qemu-system-x86 1:9.0 && version_ge b4 0.14 && exit 0
+# Does sparse parse what the kernel's checker-valid.sh feeds it?
+sparse_ok() {
+	local f
+	f=$(mktemp --suffix=.c)
+	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$f"
+	sparse "$f" 2>&1 | grep -q error && { rm -f "$f"; return 1; }
+	rm -f "$f"
+}
+version_ge qemu-system-x86 1:9.0 && version_ge b4 0.14 && sparse_ok && exit 0
 
 # shellcheck source=/dev/null
 read -r distro codename < <(. /etc/os-release && echo "${ID:-} ${VERSION_CODENAME:-}")
@@ -45,8 +57,11 @@ fi
 apt_dir=$(mktemp -d)
 trap 'rm -rf "$apt_dir"' EXIT
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
-apt_sources_list "$codename" "$codename-updates" "$codename-security" \
-	"$codename-backports" trixie >"$apt_dir/sources.list"
+{
+	apt_sources_list "$codename" "$codename-updates" "$codename-security" \
+		"$codename-backports" trixie
+	apt_sources_list forky | sed 's/^deb /deb-src /'
+} >"$apt_dir/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	-o "Dir::Etc::SourceParts=/dev/null"
 	-o "Dir::State::Lists=$apt_dir/lists"
@@ -70,4 +85,18 @@ if ! version_ge b4 0.14; then
 	apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
 		"$apt_dir"/dl/b4_*.deb >/dev/null || die "could not install trixie's b4"
 	echo "installed: b4 $(dpkg-query -W -f '${Version}' b4) from trixie"
+fi
+
+if ! sparse_ok; then
+	(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q --download-only source sparse/forky) \
+		>/dev/null 2>&1 || die "could not download sparse's source from forky"
+	tar -xzf "$apt_dir"/dl/sparse_*.orig.tar.gz -C "$apt_dir/dl"
+	make -s -C "$apt_dir"/dl/sparse-*/ -j"$(nproc)" sparse >"$apt_dir/sparse.log" 2>&1 ||
+		{ tail -n 20 "$apt_dir/sparse.log" >&2; die "building sparse failed"; }
+	dir=$(echo "$apt_dir"/dl/sparse-*/)
+	install -m 755 "$dir/sparse" /usr/local/bin/sparse
+	hash -r
+	sparse_ok || die "forky's sparse does not know __typeof_unqual__ either"
+	dir=${dir%/}
+	echo "installed: ${dir##*/} from forky's source as /usr/local/bin/sparse"
 fi

@@ -14,6 +14,11 @@ baseref=$3
 patched=$4
 
 need sparse sparse
+# The kernel's Makefile drops C=1 silently when sparse is too old for it.
+if [ -x "$src/scripts/checker-valid.sh" ] &&
+	[ "$("$src/scripts/checker-valid.sh" sparse --arch=x86_64 -mlittle-endian -m64)" != 1 ]; then
+	die "sparse $(sparse --version) is too old for this kernel: run harness/install-deps.sh"
+fi
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache}
 
 mapfile -t files < <(git -C "$src" diff --name-only "$baseref" "$patched" -- '*.c' |
