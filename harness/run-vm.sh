@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-vm.sh KERNEL INITRD TEST LOG [CMDLINE...]: boot the verification
-# guest (q35, 8 GiB, emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
+# guest (q35, 8 GiB (12 for KUnit), emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
 # initramfs INITRD, run guest test TEST and write the serial console to
 # LOG.  Extra kernel command line words may follow.
 #
@@ -33,11 +33,16 @@ if [ "${ACCEL:-tcg}" = kvm ]; then
 fi
 
 kunit=kunit.enable=0
+mem=8G
 # KUnit's PUD-level case and the test-only RAM device need 1 GiB of
-# contiguous memory: movablecore keeps the upper memory free of
-# unmovable allocations.
+# contiguous memory that GFP_KERNEL may take, i.e. outside ZONE_MOVABLE:
+# movablecore keeps 4 GiB free of unmovable allocations, and the KUnit
+# boot gets more memory, as it allocates while the kernel is young.
 case $test_name in
-kunit) kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=6G" ;;
+kunit)
+	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
+	mem=12G
+	;;
 ram_*) kunit="$kunit movablecore=4G" ;;
 esac
 
@@ -55,7 +60,7 @@ trap 'rm -rf "$monitor_dir"' EXIT
 # device interrupt again, and the guest stalls.  TCG emulates x2APIC
 # since QEMU 9.0.
 # shellcheck disable=SC2206 # $kunit is meant to split into words
-qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m 8G \
+qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m "$mem" \
 	-nodefaults -display none -monitor "unix:$monitor,server,nowait" -no-reboot \
 	-device intel-iommu,intremap=on,eim=on \
 	-object memory-backend-ram,id=ivshmem,size=1G,share=on \
