@@ -1,8 +1,8 @@
 #!/bin/bash
 # run-vm.sh KERNEL INITRD TEST LOG [CMDLINE...]: boot the verification
-# guest (q35, 8 GiB (12 for KUnit), emulated VT-d, a 1 GiB ivshmem BAR) with kernel KERNEL and
-# initramfs INITRD, run guest test TEST and write the serial console to
-# LOG.  Extra kernel command line words may follow.
+# guest (q35, 8 GiB or 12 for KUnit, emulated VT-d, a 1 GiB ivshmem BAR)
+# with kernel KERNEL and initramfs INITRD, run guest test TEST and write
+# the serial console to LOG.  Extra kernel command line words may follow.
 #
 # The guest powers itself off after the test.  It is killed when it runs
 # longer than $VM_TIMEOUT seconds (default 300), or $GRACE seconds
