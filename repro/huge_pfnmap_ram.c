@@ -32,30 +32,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmstat.h"
+
 #define SZ_2M	0x200000UL
 #define SZ_1G	0x40000000UL
 #define KSFT_SKIP 4
 
 #define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
-
-/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
-static long vmstat_counter(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			val = v;
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
 
 /* An address OFFSET past a 1 GiB boundary with 1 GiB free after it. */
 static char *reserve(unsigned long offset)

@@ -41,6 +41,7 @@
 #include <linux/pci_regs.h>
 
 #include "vfio.h"
+#include "vmstat.h"
 
 #define GUEST_CODE	0x1000UL
 #define GUEST_RAM	0x200000UL
@@ -73,25 +74,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
-static long vmstat_counter(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			val = v;
-			break;
-		}
-	}
-	fclose(f);
-	return val;
 }
 
 static void set_memory_decode(int on)

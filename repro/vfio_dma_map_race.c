@@ -39,6 +39,7 @@
 #include <linux/pci_regs.h>
 
 #include "vfio.h"
+#include "vmstat.h"
 
 enum { RUN, PAUSE, PAUSED, STOP };
 
@@ -103,25 +104,6 @@ static void *toggler(void *arg)
 		set_memory_decode(1);
 		atomic_fetch_add(&toggles, 1);
 	}
-}
-
-/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
-static long vmstat_counter(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			val = v;
-			break;
-		}
-	}
-	fclose(f);
-	return val;
 }
 
 static void *numa_maps_reader(void *arg)

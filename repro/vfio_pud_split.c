@@ -26,25 +26,7 @@
 #include <sys/wait.h>
 
 #include "vfio.h"
-
-/* A counter of /proc/vmstat, or -1 if the kernel does not count it. */
-static long vmstat_counter(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			val = v;
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
+#include "vmstat.h"
 
 static void read_file(const char *path)
 {
