@@ -66,26 +66,6 @@ static const unsigned char guest_code[] = {
 
 static atomic_int stop;
 static atomic_ulong zaps;
-static uint64_t config_offset;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void set_memory_decode(int on)
-{
-	uint16_t cmd;
-
-	if (pread(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
-		fail("read PCI_COMMAND: %s\n", strerror(errno));
-	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
-	if (pwrite(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
-		fail("write PCI_COMMAND: %s\n", strerror(errno));
-}
 
 static void *toggle_decode(void *arg)
 {
@@ -131,9 +111,6 @@ int main(int argc, char *argv[])
 	const char *min = getenv("KVM_ZAP_MIN_RACED");
 	unsigned long min_raced = min && *min ? strtoul(min, NULL, 0) : 12000;
 	unsigned long passes = 0, raced = 0, efault = 0, other = 0;
-	struct vfio_region_info config = {
-		.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
 	int walk = !strcmp(trigger, "numa_maps");
 	int toggle = !strcmp(trigger, "decode");
 	struct vfio_region_info bar;
@@ -155,9 +132,6 @@ int main(int argc, char *argv[])
 
 	vfio_open(bdf);
 	bar = big_bar();
-	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
-		fail("config region: %s\n", strerror(errno));
-	config_offset = config.offset;
 	map = mmap_big_bar(&bar, SZ_1G);
 
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);

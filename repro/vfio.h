@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #define SZ_4K	0x1000UL
@@ -114,6 +116,37 @@ static inline char *mmap_big_bar(struct vfio_region_info *bar, uint64_t size)
 	if (map == MAP_FAILED)
 		fail("mmap BAR: %s\n", strerror(errno));
 	return map;
+}
+
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Enable or disable the device's memory decode in its config space. */
+static inline void set_memory_decode(int on)
+{
+	static uint64_t config_offset;
+	uint16_t cmd;
+
+	if (!config_offset) {
+		struct vfio_region_info config = {
+			.argsz = sizeof(config),
+			.index = VFIO_PCI_CONFIG_REGION_INDEX,
+		};
+
+		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
+			fail("config region: %s\n", strerror(errno));
+		config_offset = config.offset;
+	}
+	if (pread(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
+		fail("read PCI_COMMAND: %s\n", strerror(errno));
+	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	if (pwrite(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
+		fail("write PCI_COMMAND: %s\n", strerror(errno));
 }
 
 #endif /* REPRO_VFIO_H */

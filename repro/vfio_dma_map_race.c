@@ -51,26 +51,6 @@ static atomic_int state = PAUSED;
 static atomic_ulong delay;
 static atomic_ulong toggles;
 static atomic_ulong reads;
-static uint64_t config_offset;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void set_memory_decode(int on)
-{
-	uint16_t cmd;
-
-	if (pread(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
-		fail("read PCI_COMMAND: %s\n", strerror(errno));
-	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
-	if (pwrite(device, &cmd, 2, config_offset + PCI_COMMAND) != 2)
-		fail("write PCI_COMMAND: %s\n", strerror(errno));
-}
 
 static void *toggler(void *arg)
 {
@@ -139,9 +119,6 @@ int main(int argc, char *argv[])
 	const char *min = getenv("VFIO_DMA_MAP_ZAP_MIN_RACED");
 	unsigned long min_raced;
 	unsigned long maps = 0, raced = 0, efault = 0, einval = 0, other = 0;
-	struct vfio_region_info config = {
-		.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
 	int walk = !strcmp(trigger, "numa_maps");
 	struct vfio_region_info bar;
 	pthread_t thread;
@@ -161,9 +138,6 @@ int main(int argc, char *argv[])
 		skip("/proc/vmstat has no thp_split_pud to count zaps\n");
 	vfio_open(bdf);
 	bar = big_bar();
-	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
-		fail("config region: %s\n", strerror(errno));
-	config_offset = config.offset;
 	map = mmap_big_bar(&bar, SZ_1G);
 	if (size > SZ_1G)
 		size = SZ_1G;
