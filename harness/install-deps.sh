@@ -40,11 +40,12 @@ version_ge() {
 }
 # Does sparse parse what the kernel's checker-valid.sh feeds it?
 sparse_ok() {
-	local f
+	local f out
 	f=$(mktemp --suffix=.c)
 	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$f"
-	sparse "$f" 2>&1 | grep -q error && { rm -f "$f"; return 1; }
+	out=$(sparse "$f" 2>&1) || true
 	rm -f "$f"
+	[[ $out != *error* ]]
 }
 version_ge qemu-system-x86 1:9.0 && version_ge b4 0.14 && sparse_ok && exit 0
 
@@ -56,21 +57,33 @@ fi
 
 apt_dir=$(mktemp -d)
 trap 'rm -rf "$apt_dir"' EXIT
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
-{
-	apt_sources_list "$codename" "$codename-updates" "$codename-security" \
-		"$codename-backports" trixie
-	apt_sources_list forky | sed 's/^deb /deb-src /'
-} >"$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-	-o "Dir::Etc::SourceParts=/dev/null"
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::Cache=$apt_dir/cache"
-	-o "APT::Sandbox::User=root")
-apt-get "${apt_opts[@]}" update -q >/dev/null ||
-	die "apt-get update failed for the private sources list (network?)"
+# private_apt NAME SUITE...: apt-get options for a private sources list of
+# SUITEs (deb-src for "src:SUITE"), updated.  One list per purpose, so
+# that installing from backports never resolves a dependency from a newer
+# release.
+private_apt() {
+	local name=$1 dir suite
+	shift
+	dir=$apt_dir/$name
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	for suite in "$@"; do
+		case $suite in
+		src:*) apt_sources_list "${suite#src:}" | sed 's/^deb /deb-src /' ;;
+		*) apt_sources_list "$suite" ;;
+		esac
+	done >"$dir/sources.list"
+	apt_opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o "Dir::Etc::SourceParts=/dev/null"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
+		-o "APT::Sandbox::User=root")
+	apt-get "${apt_opts[@]}" update -q >/dev/null ||
+		die "apt-get update failed for $* (network?)"
+}
+mkdir -p "$apt_dir/dl"
 
 if ! version_ge qemu-system-x86 1:9.0; then
+	private_apt qemu "$codename" "$codename-updates" "$codename-security" "$codename-backports"
 	apt-get "${apt_opts[@]}" install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
 		-t "$codename-backports" qemu-system-x86 >/dev/null ||
 		die "could not install qemu-system-x86 from $codename-backports"
@@ -79,6 +92,7 @@ if ! version_ge qemu-system-x86 1:9.0; then
 fi
 
 if ! version_ge b4 0.14; then
+	private_apt b4 trixie
 	(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q download b4/trixie) >/dev/null ||
 		die "could not download b4 from trixie"
 	# Its dependencies come from this machine's own sources.
@@ -88,6 +102,7 @@ if ! version_ge b4 0.14; then
 fi
 
 if ! sparse_ok; then
+	private_apt sparse src:forky
 	(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q --download-only source sparse/forky) \
 		>/dev/null 2>&1 || die "could not download sparse's source from forky"
 	tar -xzf "$apt_dir"/dl/sparse_*.orig.tar.gz -C "$apt_dir/dl"

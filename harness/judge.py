@@ -155,6 +155,11 @@ def judge(log, test, tree=None):
     elif test == "kunit":
         rows = kunit_results(log, tree) if tree else [
             result("kunit", "ERROR", "no kernel tree to parse KUnit with")]
+        if killed:
+            # The cases ran at boot, but the guest did not end cleanly.
+            for row in rows:
+                if row["status"] in ("PASS", "SKIP"):
+                    row.update(status="STALL", detail=killed)
     elif started is None:
         # A guest that hung, or ended by itself, before its test: the
         # kernel's failure, not the harness's.
@@ -198,6 +203,8 @@ def judge(log, test, tree=None):
             detail = f"{detail}; {qemu_failed}"
         rows = [result(test, status, detail)]
         rows[0]["failed"] = failed
+        rows[0]["passed"] = sum(1 for l in test_lines if TAP_RESULT.match(l)
+                                and l.startswith("ok") and "# SKIP" not in l)
 
     counts = race_counts(lines)
     if counts and test != "kunit":

@@ -37,14 +37,24 @@ suites_for_base() {
 }
 
 # debian_mirror main|security: the Debian mirror this machine's own apt
-# configuration uses for the main archive or for security updates (no
-# host name is written into the repository).
+# configuration uses for its release's main archive or security updates
+# (no host name is written into the repository).  Without a security
+# entry, the main mirror's debian-security next to its debian.
 debian_mirror() {
-	local uri
+	local codename release uri
+	# shellcheck source=/dev/null
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release: not Debian?"
+	release=$codename
+	[ "$1" = security ] && release=$codename-security
 	# shellcheck disable=SC2016 # apt's own $(...) placeholders
 	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
-		awk -v want="$1" '($2 ~ /-security$/) == (want == "security") { print $1; exit }')
-	[ -n "$uri" ] || die "no Debian $1 mirror in this machine's apt configuration"
+		awk -v r="$release" '$2 == r { print $1; exit }')
+	if [ -z "$uri" ] && [ "$1" = security ]; then
+		uri=$(debian_mirror main)
+		uri=${uri%/debian}/debian-security
+	fi
+	[ -n "$uri" ] || die "no $release mirror in this machine's apt configuration"
 	echo "${uri%/}"
 }
 

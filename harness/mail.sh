@@ -8,7 +8,9 @@
 #   2. make the sender their author and add the sender's Signed-off-by
 #      (the patches in the repository carry none: only the person who
 #      sends them can certify the DCO); for a stable backport, fill in the
-#      "commit @UPSTREAM@ upstream." line from $UPSTREAM_COMMITS;
+#      "commit @UPSTREAM@ upstream." line from $UPSTREAM_COMMITS, and when
+#      that commit is in the tree (KDIR), take its message and trailers,
+#      keeping the backport's [ ... ] notes;
 #   3. b4 prep: enroll, revision and prefixes from the directory's b4-prep
 #      file, the cover letter from its cover-letter file, To/Cc from
 #      scripts/get_maintainer.pl (--auto-to-cc), and --check;
@@ -34,6 +36,8 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# checkpatch's spdxcheck.py needs Debian's python3 (ply).
+export PATH=/usr/bin:$PATH
 need b4 b4
 need git git
 version=$(b4 --version)
@@ -58,15 +62,17 @@ grep -Eq "$placeholder" <<<"$from" &&
 export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
 export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 # git and b4 read these instead of any configuration; the SMTP server
-# that b4 would fall back to is /bin/false.
-export GIT_CONFIG_COUNT=3
+# that b4 would fall back to is /bin/false, and b4 edits the cover letter
+# with our editor, whatever core.editor says.
+tmp=$(mktemp -d)
+export GIT_CONFIG_COUNT=5
 export GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0=$name
 export GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=$email
 export GIT_CONFIG_KEY_2=sendemail.smtpServer GIT_CONFIG_VALUE_2=/bin/false
-# checkpatch's spdxcheck.py needs Debian's python3 (ply); b4 caches its
-# checks per commit: keep its cache to this run.
-export PATH=/usr/bin:$PATH
-tmp=$(mktemp -d)
+export GIT_CONFIG_KEY_3=sendemail.from GIT_CONFIG_VALUE_3=$from
+export GIT_CONFIG_KEY_4=core.editor GIT_CONFIG_VALUE_4=$tmp/editor
+export EDITOR=$tmp/editor
+# b4 caches its checks per commit: keep its cache to this run.
 export XDG_CACHE_HOME=$tmp/cache
 
 # The kernel tree and the commit the mails are based on.
@@ -101,7 +107,7 @@ am_dir() {
 }
 
 # fill_upstream: replace "commit @UPSTREAM@ upstream." in the commits
-# since mailbase with the mainline commit of the same subject.
+# since pfnmap-mailbase with the mainline commit of the same subject.
 fill_upstream() {
 	[ -f "${UPSTREAM_COMMITS:-}" ] ||
 		die "UPSTREAM_COMMITS: a file of \"SHA SUBJECT\" lines, the mainline commits of the backports"
@@ -118,12 +124,21 @@ subject = msg.split("\n", 1)[0]
 sha = shas.get(subject, "")
 if not re.fullmatch(r"[0-9a-f]{40}", sha):
     sys.exit(f"no mainline commit for \"{subject}\" in {sys.argv[1]}")
-msg = msg.replace("commit @UPSTREAM@ upstream.", f"commit {sha} upstream.", 1)
+mainline = subprocess.run(["git", "log", "-1", "--format=%B", sha],
+                          capture_output=True, text=True)
+if mainline.returncode == 0:
+    # The mainline commit is in the tree: its message, with its trailers
+    # (the maintainers' Signed-off-by among them), and our notes.
+    title, _, body = mainline.stdout.partition("\n")
+    notes = msg[msg.find("\n[ 6."):] if "\n[ 6." in msg else ""
+    msg = f"{title}\n\ncommit {sha} upstream.\n{body.rstrip()}\n{notes.lstrip()}"
+else:
+    msg = msg.replace("commit @UPSTREAM@ upstream.", f"commit {sha} upstream.", 1)
 subprocess.run(["git", "commit", "-q", "--amend", "-F", "-"], input=msg,
                text=True, check=True)
 PY
 	chmod +x "$tmp/fill-upstream"
-	git -C "$work" rebase -q mailbase \
+	git -C "$work" rebase -q pfnmap-mailbase \
 		--exec "$tmp/fill-upstream '$(realpath "$UPSTREAM_COMMITS")'" >/dev/null ||
 		die "the backports cannot be sent before their mainline commits exist"
 }
@@ -136,7 +151,7 @@ while read -r dir; do
 	src=$REPO_DIR/$dir
 	log "$sname: preparing"
 	git -C "$work" checkout -q -f --detach "$baseref"
-	git -C "$work" branch -q -f mailbase HEAD
+	git -C "$work" branch -q -f pfnmap-mailbase HEAD
 	if ! am_dir "$src" 2>/dev/null; then
 		# On the base plus the upstream fixes the stack carries.
 		git -C "$work" checkout -q -f --detach "$baseref"
@@ -146,24 +161,24 @@ while read -r dir; do
 			fi
 			am_dir "$REPO_DIR/$pdir" || die "$pdir does not apply"
 		done < <(stack_of "$BASE")
-		git -C "$work" branch -q -f mailbase HEAD
+		git -C "$work" branch -q -f pfnmap-mailbase HEAD
 		am_dir "$src" || die "$dir does not apply to the base, with or without its upstream prerequisites"
 		log "$sname: based on the base plus the stack's upstream/ prerequisites"
 	fi
-	git -C "$work" checkout -q -B "mail-$sname"
-	grep -q '^commit @UPSTREAM@ upstream\.$' <(git -C "$work" log --format=%B mailbase..) &&
+	git -C "$work" checkout -q -B "pfnmap-mail-$sname"
+	grep -q '^commit @UPSTREAM@ upstream\.$' <(git -C "$work" log --format=%B pfnmap-mailbase..) &&
 		fill_upstream
 	# The sender becomes the author and signs off.
-	git -C "$work" rebase -q mailbase \
+	git -C "$work" rebase -q pfnmap-mailbase \
 		--exec 'git commit -q --amend --no-edit --reset-author -s' >/dev/null
 
 	# b4: enroll, revision and prefixes, cover letter, recipients, checks.
 	(
-		cd "$work"
-		b4 prep --enroll mailbase </dev/null >"$tmp/b4.log" 2>&1
+		cd "$work" || exit 1
+		b4 prep --enroll pfnmap-mailbase </dev/null >"$tmp/b4.log" 2>&1 || exit 1
 		if [ -f "$src/b4-prep" ]; then
 			# shellcheck disable=SC2046 # its words are b4 prep options
-			b4 prep $(grep -v '^#' "$src/b4-prep") </dev/null >>"$tmp/b4.log" 2>&1
+			b4 prep $(grep -v '^#' "$src/b4-prep") </dev/null >>"$tmp/b4.log" 2>&1 || exit 1
 		fi
 		[ -f "$src/cover-letter" ] || [ "$(grep -cv '^#\|^$' "$src/series")" = 1 ] ||
 			{ echo "$dir has no cover-letter" >&2; exit 1; }
@@ -171,12 +186,12 @@ while read -r dir; do
 			# shellcheck disable=SC2016 # $1 is the editor script's
 			printf '#!/bin/sh\ncat "%s" >"$1"\n' "$src/cover-letter" >"$tmp/editor"
 			chmod +x "$tmp/editor"
-			EDITOR=$tmp/editor b4 prep --edit-cover </dev/null >>"$tmp/b4.log" 2>&1
+			b4 prep --edit-cover </dev/null >>"$tmp/b4.log" 2>&1 || exit 1
 		fi
-		b4 prep --auto-to-cc </dev/null >>"$tmp/b4.log" 2>&1
+		b4 prep --auto-to-cc </dev/null >>"$tmp/b4.log" 2>&1 || exit 1
 		b4 prep --check </dev/null >"$tmp/check.log" 2>&1 || true
 		rm -rf "${out:?}/$sname"
-		b4 send --no-sign -o "$out/$sname" </dev/null >>"$tmp/b4.log" 2>&1
+		b4 send --no-sign -o "$out/$sname" </dev/null >>"$tmp/b4.log" 2>&1 || exit 1
 	) || { cat "$tmp/b4.log" >&2; die "$sname: b4 failed"; }
 
 	# b4's verdict: no error, and no warning but unknown commit ids.
@@ -200,8 +215,8 @@ while read -r dir; do
 	done
 
 	# Round trip: the mails apply to the base and give the same tree.
-	prepared=$(git -C "$work" rev-parse "mail-$sname")
-	git -C "$work" checkout -q -f --detach mailbase
+	prepared=$(git -C "$work" rev-parse "pfnmap-mail-$sname")
+	git -C "$work" checkout -q -f --detach pfnmap-mailbase
 	for eml in "$out/$sname"/*.eml; do
 		grep -q '^diff --git' "$eml" || continue
 		git -C "$work" am -q "$eml" ||
@@ -211,7 +226,23 @@ while read -r dir; do
 		echo "FAIL: $sname: the mails do not give back the prepared tree" >&2
 		failed=1
 	fi
-	nsob=$(grep -l "^Signed-off-by: $name <$email>" "$out/$sname"/*.eml | wc -l)
+	# Every patch is signed off once, by the sender; the cover letter is
+	# the one edited, not b4's template.
+	npatch=0
+	for eml in "${mails[@]}"; do
+		grep -q '^diff --git' "$eml" || continue
+		npatch=$((npatch + 1))
+		if [ "$(grep -c '^Signed-off-by: ' "$eml")" != 1 ] ||
+			! grep -qxF "Signed-off-by: $name <$email>" "$eml"; then
+			echo "FAIL: $sname: ${eml##*/} is not signed off once, by $from" >&2
+			failed=1
+		fi
+	done
+	if grep -q 'EDITME' "${mails[@]}"; then
+		echo "FAIL: $sname: b4's template cover letter was not replaced" >&2
+		failed=1
+	fi
+	nsob=$npatch
 	log "$sname: ${#mails[@]} mails in out/mail/$sname ($summary; $nsob signed off by $name)"
 done < <(series_dirs_of "$BASE")
 

@@ -34,7 +34,8 @@ fi
 
 kunit=kunit.enable=0
 mem=8G
-# KUnit's PUD-level case and the test-only RAM device need 1 GiB of
+# KUnit's PUD-level case and the test-only RAM device (opened by the
+# ram_* and fault_error_* tests) need 1 GiB of
 # contiguous memory that GFP_KERNEL may take, i.e. outside ZONE_MOVABLE:
 # movablecore keeps 4 GiB free of unmovable allocations, and the KUnit
 # boot gets more memory, as it allocates while the kernel is young.
@@ -43,7 +44,7 @@ kunit)
 	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
 	mem=12G
 	;;
-ram_*) kunit="$kunit movablecore=4G" ;;
+ram_* | fault_error_*) kunit="$kunit movablecore=4G" ;;
 esac
 
 : >"$log"
@@ -70,7 +71,7 @@ qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m "$m
 	</dev/null >"$log.qemu" 2>&1 &
 qemu=$!
 
-killed=0
+killed=
 start=$SECONDS
 splat_at=
 ended_at=
@@ -79,20 +80,17 @@ while kill -0 "$qemu" 2>/dev/null; do
 	if [ -z "$splat_at" ] && "$HARNESS_DIR/judge.py" --has-splat "$log"; then
 		splat_at=$SECONDS
 	fi
-	if [ -z "$ended_at" ] && grep -q "^HARNESS-TEST-END " "$log"; then
+	if [ -z "$ended_at" ] && grep -q "HARNESS-TEST-END " "$log"; then
 		ended_at=$SECONDS
 	fi
 	if [ -n "$splat_at" ] && [ $((SECONDS - splat_at)) -ge "$grace" ]; then
-		echo "run-vm: kernel splat on the console, guest killed after ${grace}s" >>"$log"
-		killed=1
+		killed="kernel splat on the console, guest killed after ${grace}s"
 	elif [ -n "$ended_at" ] && [ $((SECONDS - ended_at)) -ge "$grace" ]; then
-		echo "run-vm: guest did not power off within ${grace}s after the test ended (stall), killed" >>"$log"
-		killed=1
+		killed="guest did not power off within ${grace}s after the test ended (stall), killed"
 	elif [ $((SECONDS - start)) -ge "$timeout" ]; then
-		echo "run-vm: guest still running after ${timeout}s, killed (stall)" >>"$log"
-		killed=1
+		killed="guest still running after ${timeout}s, killed (stall)"
 	fi
-	if [ "$killed" = 1 ]; then
+	if [ -n "$killed" ]; then
 		# What the vCPUs and their local APICs were doing, for the record.
 		timeout -k 5 30 "$HARNESS_DIR/monitor.py" "$monitor" "info registers -a" \
 			"info lapic 0" "info lapic 1" >"$log.monitor" 2>&1 || true
@@ -102,7 +100,10 @@ while kill -0 "$qemu" 2>/dev/null; do
 done
 qemu_rc=0
 wait "$qemu" || qemu_rc=$?
-if [ "$killed" = 1 ]; then
+if [ -n "$killed" ]; then
+	# Only now: QEMU writes the console file from its own offset, and
+	# would overwrite a line added while it runs.
+	echo "run-vm: $killed" >>"$log"
 	exit 124
 fi
 if [ "$qemu_rc" != 0 ]; then

@@ -220,6 +220,23 @@ class SummarizeTest(unittest.TestCase):
                 ("race", state, "INCONCLUSIVE", "race")))
             self.assertEqual(code, 1, state)
 
+    def test_skip_with_the_series_is_a_problem_but_for_kunit_cases(self):
+        code, text = self.run_summary(rows(
+            ("kvm", "baseline", "FAIL", "fail"), ("kvm", "patched", "SKIP", "fail")))
+        self.assertEqual(code, 1, text)
+        code, text = self.run_summary(rows(
+            ("kunit:pud", "baseline", "FAIL", "fail"),
+            ("kunit:pud", "debug", "SKIP", "fail")))
+        self.assertEqual(code, 0, text)
+        self.assertIn("kunit:pud skipped on debug", text)
+
+    def test_baseline_that_could_not_run_proves_nothing(self):
+        results = rows(("t", "baseline", "FAIL", "fail"), ("t", "patched", "PASS", "fail"))
+        results[0]["detail"] = "rc=127; 0 ok, 0 not ok, 0 skip"
+        code, text = self.run_summary(results)
+        self.assertEqual(code, 1, text)
+        self.assertIn("proves nothing", text)
+
     def test_peer_suite_judged_against_the_baseline(self):
         results = rows(("mm", "baseline", "FAIL", "peer"),
                        ("mm", "patched", "FAIL", "peer"))
@@ -232,6 +249,10 @@ class SummarizeTest(unittest.TestCase):
         code, text = self.run_summary(results)
         self.assertEqual(code, 1, text)
         results[1]["failed"] = ["a"]
+        results[0]["passed"], results[1]["passed"] = 20, 5
+        code, text = self.run_summary(results)
+        self.assertEqual(code, 1, text)
+        results[1]["passed"] = 20
         results[1]["splat"] = "BUG: x"
         code, text = self.run_summary(results)
         self.assertEqual(code, 1, text)
