@@ -87,10 +87,10 @@ done < <(series_dirs_of "$BASE")
 build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
 
 # 4. Every patch builds on its own, on top of what the stack puts first.
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" prereqs none
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched all
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-prereqs none
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 if [ "${BISECT:-1}" != 0 ]; then
-	mapfile -t commits < <(git -C "$src" rev-list --reverse prereqs..patched)
+	mapfile -t commits < <(git -C "$src" rev-list --reverse pfnmap-prereqs..pfnmap-patched)
 	for c in "${commits[@]}"; do
 		subject=$(git -C "$src" log -1 --format=%s "$c")
 		# Patches to the selftests and docs alone leave the kernel as it
@@ -212,23 +212,23 @@ state_has_tests() {
 	return 1
 }
 
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" baseline tests
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-baseline tests
 run_state baseline vm
 # The series without its page-walk fix: does the retry alone hold when
 # page walks zap?  Where the debug kernel is built, this is one too, so
 # that lockdep and might_sleep() watch the retry loops while they run.
 if state_has_tests nowalkfix; then
-	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" nowalkfix without:mm/pagewalk:
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-nowalkfix without:mm/pagewalk:
 	if [ "${DEBUG:-1}" != 0 ]; then
 		run_state nowalkfix debug
 	else
 		run_state nowalkfix vm
 	fi
 fi
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" patched all
+"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
-	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" prereqs patched ||
+	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
 		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
 fi
 if [ "${DEBUG:-1}" != 0 ]; then
