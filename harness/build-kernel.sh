@@ -2,7 +2,8 @@
 # build-kernel.sh SRC BUILD VARIANT: configure and build the guest kernel
 # of source tree SRC out of tree in BUILD.  VARIANT is "vm" (tinyconfig +
 # config/vm.config + config/tests.config) or "debug" (the same plus
-# config/debug.config).  Prints the path of the bzImage.
+# config/debug.config).  Prints the path of the bzImage: a copy in the
+# results cache (lib.sh) when this tree was built so before.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +28,16 @@ vm) ;;
 debug) frags+=("$REPO_DIR/config/debug.config") ;;
 *) die "unknown variant '$variant' (vm, debug)" ;;
 esac
+
+# The same tree, fragments, script and compiler built this before.
+cached=''
+if tree=$(src_tree "$src") &&
+	cached=$(cache_dir_for "bzImage-$variant" "$tree" "$(toolchain)" \
+		"$(files_hash "${frags[@]}" "$0")") &&
+	[ -f "$cached/bzImage" ]; then
+	echo "$cached/bzImage"
+	exit 0
+fi
 
 mkdir -p "$build"
 log_file=$build/build.log
@@ -78,4 +89,9 @@ done
 [ "$missing" = 0 ] || die "configuration does not provide what config/*.config asks for"
 
 "${mk[@]}" bzImage >>"$log_file" 2>&1 || fail "kernel build failed"
+if [ -n "$cached" ]; then
+	mkdir -p "$cached"
+	cp "$build/arch/x86/boot/bzImage" "$cached/bzImage.tmp"
+	mv "$cached/bzImage.tmp" "$cached/bzImage"
+fi
 echo "$build/arch/x86/boot/bzImage"

@@ -114,3 +114,44 @@ check_qemu() {
 	printf '9.0\n%s\n' "$version" | sort -C -V ||
 		die "QEMU ${version:-of unknown version} is too old: TCG emulates x2APIC since 9.0; run harness/install-deps.sh"
 }
+
+# Results cache.  A build or check whose inputs are all named in its key
+# (the git tree id of the source, the contents of the config fragments and
+# scripts that drive it, the tool versions) gives the same result each
+# time: the harness keeps it under $CACHE_DIR/results/KEY and takes it
+# from there instead of doing it again, and says so.  CACHE=0 turns this
+# off.  A tree with changes git sees has no key and is never cached.
+
+# src_tree SRC: the git tree id of what SRC has checked out; fails when
+# the work tree differs from it.
+src_tree() {
+	git -C "$1" diff --quiet HEAD -- 2>/dev/null || return 1
+	git -C "$1" rev-parse 'HEAD^{tree}'
+}
+
+# toolchain: the versions of the tools a kernel build's result depends on.
+toolchain() {
+	gcc --version | head -n 1
+	ld --version | head -n 1
+	pahole --version 2>/dev/null || true
+}
+
+# cache_dir_for WHAT WORD...: the result directory for WHAT with a key
+# made of the WORDs (tree ids, file hashes, versions); fails, printing
+# nothing, when CACHE=0.
+cache_dir_for() {
+	local what=$1
+	shift
+	[ "${CACHE:-1}" != 0 ] || return 1
+	echo "$CACHE_DIR/results/$what-$(printf '%s\n' "$@" | sha256sum | cut -c1-24)"
+}
+
+# files_hash FILE...: one hash of the files' names (without their
+# directories, which differ between clones) and contents.
+files_hash() {
+	local f
+	for f; do
+		printf '%s\n' "${f##*/}"
+		cat "$f"
+	done | sha256sum | cut -c1-24
+}

@@ -18,6 +18,19 @@ file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
 	die "/bin/busybox is not static: apt-get install busybox-static"
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a not found: apt-get install libc6-dev"
 
+# The results cache (lib.sh): the same tree, guest files, reproducers,
+# busybox and toolchain made this before.
+cached=''
+if tree=$(src_tree "$src") &&
+	cached=$(cache_dir_for initramfs "$tree" "$(toolchain)" "$(ldd --version | head -n 1)" \
+		"$(files_hash "$0" /bin/busybox "$REPO_DIR"/guest/init "$REPO_DIR"/guest/tests/* \
+			"$REPO_DIR"/repro/*)") &&
+	[ -f "$cached/initramfs.cpio" ]; then
+	cp "$cached/initramfs.cpio" "$out"
+	echo "$out"
+	exit 0
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -68,4 +81,9 @@ cp "$REPO_DIR"/guest/tests/* "$root/tests/"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"
+if [ -n "$cached" ]; then
+	mkdir -p "$cached"
+	cp "$out" "$cached/initramfs.cpio.tmp"
+	mv "$cached/initramfs.cpio.tmp" "$cached/initramfs.cpio"
+fi
 echo "$out"

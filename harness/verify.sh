@@ -19,7 +19,8 @@
 # STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
 # (names from the tests list to run, default all), ZAP_SECONDS (run time
 # of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
-# per guest, instead of the tests list's).
+# per guest, instead of the tests list's), CACHE=0 (build every kernel and
+# run the static checks even when the results cache of lib.sh has them).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -86,6 +87,12 @@ done < <(series_dirs_of "$BASE")
 
 build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
 
+# cached_note KERNEL: says so when build-kernel.sh took KERNEL from the
+# results cache (built before from the same tree, config and compiler).
+cached_note() {
+	case $1 in "$CACHE_DIR"/results/*) echo ", cached: same tree built before" ;; esac
+}
+
 # 4. Every patch builds on its own, on top of what the stack puts first.
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-prereqs none
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
@@ -102,9 +109,9 @@ if [ "${BISECT:-1}" != 0 ]; then
 		fi
 		git -C "$src" checkout -q -f "$c"
 		t0=$SECONDS
-		"$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm >/dev/null ||
+		kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm) ||
 			die "the series does not build at: $subject"
-		log "builds: $subject ($((SECONDS - t0)) s)"
+		log "builds: $subject ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	done
 fi
 
@@ -187,7 +194,7 @@ run_state() {
 	t0=$SECONDS
 	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
 	cp "$kernel" "$dir/bzImage"
-	log "$state: kernel built ($((SECONDS - t0)) s)"
+	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	initrd=$("$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio")
 	while read -r name expect timeout states; do
 		case $name in '' | '#'*) continue ;; esac

@@ -337,6 +337,48 @@ class MonitorTest(unittest.TestCase):
         self.assertIn("monitor.py: /nonexistent/mon", out.stderr)
 
 
+class ResultsCacheTest(unittest.TestCase):
+    """lib.sh's results cache: keys only for clean trees, none with
+    CACHE=0, the same key from two clones."""
+
+    def lib(self, script, cwd, **env):
+        return subprocess.run(
+            ["bash", "-c", f". {os.path.join(HARNESS, 'lib.sh')}; {script}"],
+            cwd=cwd, capture_output=True, text=True, env=dict(os.environ, **env))
+
+    def test_keys(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "src")
+            os.makedirs(src)
+            with open(os.path.join(src, "a.c"), "w") as f:
+                f.write("one\n")
+            for args in (["init", "-q"], ["add", "a.c"], ["commit", "-q", "-m", "a"]):
+                subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                                *args], cwd=src, check=True, capture_output=True)
+            tree = self.lib("src_tree .", src)
+            self.assertEqual(tree.returncode, 0)
+            self.assertEqual(len(tree.stdout.strip()), 40)
+            with open(os.path.join(src, "a.c"), "a") as f:
+                f.write("two\n")
+            self.assertNotEqual(self.lib("src_tree .", src).returncode, 0)
+
+            key = self.lib("cache_dir_for x tree-id version", tmp).stdout
+            self.assertEqual(key, self.lib("cache_dir_for x tree-id version", tmp).stdout)
+            self.assertNotEqual(key, self.lib("cache_dir_for x tree-id other", tmp).stdout)
+            off = self.lib("cache_dir_for x tree-id version", tmp, CACHE="0")
+            self.assertNotEqual(off.returncode, 0)
+            self.assertEqual(off.stdout, "")
+
+            for d in ("one", "two"):
+                os.makedirs(os.path.join(tmp, d))
+                with open(os.path.join(tmp, d, "f.c"), "w") as f:
+                    f.write("same\n")
+            hashes = {self.lib(f"files_hash {d}/f.c", tmp).stdout for d in ("one", "two")}
+            self.assertEqual(len(hashes), 1)
+            os.rename(os.path.join(tmp, "two", "f.c"), os.path.join(tmp, "two", "g.c"))
+            self.assertNotIn(self.lib("files_hash two/g.c", tmp).stdout, hashes)
+
+
 class ApplySeriesTest(unittest.TestCase):
     def git(self, *args, cwd):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
