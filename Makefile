@@ -1,5 +1,8 @@
 # Entry points of the verification harness; see README.md.
 BASE ?= 7.3
+RACE_BASELINE ?= 1
+
+.NOTPARALLEL:
 
 .PHONY: deps verify verify-stable stress check ci export mail mail-stable mail-check
 
@@ -13,7 +16,7 @@ verify:
 
 # The 6.12 stable backport: applies, builds, repro tests on both kernels.
 verify-stable:
-	BASE=6.12 DEBUG=0 harness/verify.sh
+	BASE=6.12 DEBUG=0 RACE_BASELINE=$(RACE_BASELINE) harness/verify.sh
 
 # A long race run on the kernels the last verify built: ROUNDS boots of
 # SECONDS_PER_ROUND per type1 backend (default 4 x 75 s x 2 = 10 minutes
@@ -40,8 +43,16 @@ mail-stable:
 mail-check:
 	tests/mail-check.sh
 
-# Everything CI checks.
-ci: check verify verify-stable mail-check
+# Everything CI checks.  The 6.12 baseline's race rows are measurements
+# that cannot fail a run (7.3's table has the same rows): CI leaves them
+# to make verify-stable.  One target at a time: two kernel builds or
+# guests at once on the 2-core machines are slower than one after the
+# other, and the races' floors assume an idle machine.
+ci:
+	$(MAKE) check
+	$(MAKE) verify
+	$(MAKE) verify-stable RACE_BASELINE=0
+	$(MAKE) mail-check
 
 # Export a kernel work tree's commits as a series directory:
 #   make export KTREE=~/linux-work RANGE=base..my-branch DIR=series/NAME

@@ -2,7 +2,9 @@
 # mail.sh: prepare the mails of our series for whoever runs it; never send.
 #
 # For each directory of ours in harness/stacks/$BASE ("fix" and "series"),
-# in a throw-away worktree of the kernel tree:
+# in a worktree of the kernel tree that belongs to this script (kept in
+# the cache, its checkout reset and cleaned at the start of every run,
+# so that the kernel's files are not written out anew each time):
 #   1. apply its patches on the base (on the base plus the stack's
 #      upstream/ prerequisites if they do not apply without them);
 #   2. make the sender their author and add the sender's Signed-off-by
@@ -83,14 +85,18 @@ else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
 fi
-work=$tmp/tree
-cleanup() {
-	git -C "$repo" worktree remove --force "$work" >/dev/null 2>&1 || true
-	git -C "$repo" worktree prune >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-git -C "$repo" worktree add -q --detach "$work" "$baseref"
+trap 'rm -rf "$tmp"' EXIT
+work=$CACHE_DIR/mail-tree-$BASE
+[ -n "${KDIR:-}" ] && work=$CACHE_DIR/kdir-mail-tree-$BASE
+if [ "$(git -C "$work" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir)" ]; then
+	rm -rf "$work"
+	git -C "$repo" worktree prune
+	git -C "$repo" worktree add -q --detach "$work" "$baseref"
+fi
+git -C "$work" am --abort >/dev/null 2>&1 || true
+git -C "$work" rebase --abort >/dev/null 2>&1 || true
+git -C "$work" checkout -q -f --detach "$baseref"
+git -C "$work" clean -q -fdx
 
 ignore=UNKNOWN_COMMIT_ID
 # 6.12.y's checkpatch wants Assisted-by: AGENT_NAME:MODEL_VERSION, newer
