@@ -30,8 +30,9 @@ debug) frags+=("$REPO_DIR/config/debug.config") ;;
 esac
 
 # The same tree, fragments, script and compiler built this before.
+# CONFIG_ONLY=1: configure BUILD (for static-checks.sh), build nothing.
 cached=''
-if tree=$(src_tree "$src") &&
+if [ "${CONFIG_ONLY:-0}" = 0 ] && tree=$(src_tree "$src") &&
 	cached=$(cache_dir_for "bzImage-$variant" "$tree" "$(toolchain)" \
 		"$(files_hash "${frags[@]}" "$0")") &&
 	[ -f "$cached/bzImage" ]; then
@@ -87,11 +88,8 @@ for frag in "${frags[@]}"; do
 	check_fragment "$frag" "$optional" || missing=1
 done
 [ "$missing" = 0 ] || die "configuration does not provide what config/*.config asks for"
+[ "${CONFIG_ONLY:-0}" = 0 ] || exit 0
 
 "${mk[@]}" bzImage >>"$log_file" 2>&1 || fail "kernel build failed"
-if [ -n "$cached" ]; then
-	mkdir -p "$cached"
-	cp "$build/arch/x86/boot/bzImage" "$cached/bzImage.tmp"
-	mv "$cached/bzImage.tmp" "$cached/bzImage"
-fi
+cache_put "$cached" "$build/arch/x86/boot/bzImage"
 echo "$build/arch/x86/boot/bzImage"

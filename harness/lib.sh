@@ -123,17 +123,24 @@ check_qemu() {
 # off.  A tree with changes git sees has no key and is never cached.
 
 # src_tree SRC: the git tree id of what SRC has checked out; fails when
-# the work tree differs from it.
+# the work tree differs from it or has files git does not track (ignored
+# ones too: Debian's .gitignore ignores every top-level path), but for
+# the harness's own markers and the mm selftests' probe of the system.
 src_tree() {
 	git -C "$1" diff --quiet HEAD -- 2>/dev/null || return 1
+	[ -z "$(git -C "$1" status --porcelain --ignored --untracked-files=all -- . \
+		':!/.pfnmap-*' ':!tools/testing/selftests/mm/local_config.*')" ] || return 1
 	git -C "$1" rev-parse 'HEAD^{tree}'
 }
 
-# toolchain: the versions of the tools a kernel build's result depends on.
+# toolchain: the versions of the tools a build's result depends on, and
+# the environment variables that kbuild and the selftests' makefiles read.
 toolchain() {
 	gcc --version | head -n 1
 	ld --version | head -n 1
 	pahole --version 2>/dev/null || true
+	env | grep -E '^(KBUILD_[A-Z_]*|KCONFIG_[A-Z_]*|K(C|CPP|A|RUST)FLAGS|LLVM|LLVM_IAS|CROSS_COMPILE|LOCALVERSION|HOST(CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|LDLIBS)|(EXTRA_)?CFLAGS|CPPFLAGS|LDFLAGS|LDLIBS)=' |
+		LC_ALL=C sort || true
 }
 
 # cache_dir_for WHAT WORD...: the result directory for WHAT with a key
@@ -144,6 +151,21 @@ cache_dir_for() {
 	shift
 	[ "${CACHE:-1}" != 0 ] || return 1
 	echo "$CACHE_DIR/results/$what-$(printf '%s\n' "$@" | sha256sum | cut -c1-24)"
+}
+
+# cache_put DIR FILE...: store FILEs in the result directory DIR, all or
+# none (a temporary directory renamed into place); a cache that cannot be
+# written is not an error.
+cache_put() {
+	local dir=$1 tmp
+	shift
+	[ -n "$dir" ] && [ ! -e "$dir" ] || return 0
+	mkdir -p "$(dirname "$dir")" 2>/dev/null || return 0
+	tmp=$(mktemp -d "$dir.tmp.XXXXXX" 2>/dev/null) || return 0
+	if ! cp "$@" "$tmp/" 2>/dev/null || ! mv -T "$tmp" "$dir" 2>/dev/null; then
+		rm -rf "$tmp"
+	fi
+	return 0
 }
 
 # files_hash FILE...: one hash of the files' names (without their

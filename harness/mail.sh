@@ -88,15 +88,22 @@ fi
 trap 'rm -rf "$tmp"' EXIT
 work=$CACHE_DIR/mail-tree-$BASE
 [ -n "${KDIR:-}" ] && work=$CACHE_DIR/kdir-mail-tree-$BASE
-if [ "$(git -C "$work" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir)" ]; then
+# reset_work: the worktree at the base, clean, nothing half done.
+reset_work() {
+	[ "$(git -C "$work" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" = \
+		"$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir)" ] || return 1
+	git -C "$work" am --abort >/dev/null 2>&1 || true
+	git -C "$work" rebase --abort >/dev/null 2>&1 || true
+	git -C "$work" checkout -q -f --detach "$baseref" 2>/dev/null &&
+		git -C "$work" clean -q -fdx
+}
+# A worktree that cannot be reset (not one of this repository's, or left
+# locked by a killed git) is made anew.
+if ! reset_work; then
 	rm -rf "$work"
-	git -C "$repo" worktree prune
-	git -C "$repo" worktree add -q --detach "$work" "$baseref"
+	git -C "$repo" worktree add -q -f --detach "$work" "$baseref"
+	reset_work || die "cannot reset the mail worktree $work"
 fi
-git -C "$work" am --abort >/dev/null 2>&1 || true
-git -C "$work" rebase --abort >/dev/null 2>&1 || true
-git -C "$work" checkout -q -f --detach "$baseref"
-git -C "$work" clean -q -fdx
 
 ignore=UNKNOWN_COMMIT_ID
 # 6.12.y's checkpatch wants Assisted-by: AGENT_NAME:MODEL_VERSION, newer

@@ -82,8 +82,7 @@ cp "$REPO_DIR"/guest/tests/* "$root/tests/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"
 if [ -n "$cached" ]; then
-	mkdir -p "$cached"
-	cp "$out" "$cached/initramfs.cpio.tmp"
-	mv "$cached/initramfs.cpio.tmp" "$cached/initramfs.cpio"
+	cp "$out" "$work/initramfs.cpio"
+	cache_put "$cached" "$work/initramfs.cpio"
 fi
 echo "$out"

@@ -33,17 +33,25 @@ obj_of() {
 	esac
 }
 
-# warnings REF OUT: build the objects at REF, keep their warnings in OUT
-# without line numbers.
+# warnings REF OUT: configure BUILD for REF as build-kernel.sh does, build
+# the objects at REF, keep their warnings in OUT without line numbers.  A
+# make that fails without a compiler error is the harness's failure.
 warnings() {
-	local ref=$1 out=$2 f
+	local ref=$1 out=$2 f rc
 	git -C "$src" checkout -q -f "$ref"
+	CONFIG_ONLY=1 "$HARNESS_DIR/build-kernel.sh" "$src" "$build" vm >/dev/null
 	: >"$out.raw"
 	for f in "${files[@]}"; do
 		[ -f "$src/$f" ] || continue
 		touch "$src/$f"
+		rc=0
 		make -s -C "$src" O="$build" ARCH=x86_64 CC="ccache gcc" \
-			-j"${JOBS:-$(nproc)}" W=1 C=1 "$(obj_of "$f")" >>"$out.raw" 2>&1 || true
+			-j"${JOBS:-$(nproc)}" W=1 C=1 "$(obj_of "$f")" >"$out.make" 2>&1 || rc=$?
+		cat "$out.make" >>"$out.raw"
+		if [ "$rc" != 0 ] && ! grep -q 'error:' "$out.make"; then
+			tail -n 20 "$out.make" >&2
+			die "make $(obj_of "$f") failed at $ref without a compiler error"
+		fi
 		"$src/scripts/kernel-doc" -none -Wall "$src/$f" >>"$out.raw" 2>&1 || true
 	done
 	grep -E "(warning|error|Warning):" "$out.raw" |
@@ -63,7 +71,8 @@ if base_tree=$(src_tree "$src"); then
 	if patched_tree=$(src_tree "$src"); then
 		cached=$(cache_dir_for static "$base_tree" "$patched_tree" "${files[@]}" \
 			"$(toolchain)" "$(sparse --version)" \
-			"$(files_hash "$0" "$REPO_DIR"/config/vm.config "$REPO_DIR"/config/tests.config)") || true
+			"$(files_hash "$0" "$HARNESS_DIR/build-kernel.sh" "$REPO_DIR"/config/vm.config \
+				"$REPO_DIR"/config/tests.config)") || true
 	fi
 fi
 if [ -n "$cached" ] && [ -f "$cached/patched" ]; then
@@ -73,12 +82,7 @@ if [ -n "$cached" ] && [ -f "$cached/patched" ]; then
 else
 	warnings "$baseref" "$tmp/base"
 	warnings "$patched" "$tmp/patched"
-	if [ -n "$cached" ]; then
-		mkdir -p "$cached"
-		cp "$tmp/base" "$cached/"
-		cp "$tmp/patched" "$cached/patched.tmp"
-		mv "$cached/patched.tmp" "$cached/patched"
-	fi
+	cache_put "$cached" "$tmp/base" "$tmp/patched"
 fi
 new=$(comm -13 "$tmp/base" "$tmp/patched")
 log "static checks (W=1, sparse, kernel-doc) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after$how"

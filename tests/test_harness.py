@@ -358,9 +358,23 @@ class ResultsCacheTest(unittest.TestCase):
             tree = self.lib("src_tree .", src)
             self.assertEqual(tree.returncode, 0)
             self.assertEqual(len(tree.stdout.strip()), 40)
+            with open(os.path.join(src, ".pfnmap-marker"), "w") as f:
+                f.write("the harness's own\n")
+            self.assertEqual(self.lib("src_tree .", src).stdout, tree.stdout)
+            with open(os.path.join(src, ".gitignore"), "w") as f:
+                f.write("/*\n")
+            self.assertNotEqual(self.lib("src_tree .", src).returncode, 0)
+            os.remove(os.path.join(src, ".gitignore"))
             with open(os.path.join(src, "a.c"), "a") as f:
                 f.write("two\n")
             self.assertNotEqual(self.lib("src_tree .", src).returncode, 0)
+
+            entry = os.path.join(tmp, "results", "x-key")
+            self.assertEqual(self.lib(f"cache_put {entry} src/a.c src/.pfnmap-marker",
+                                      tmp).returncode, 0)
+            self.assertEqual(sorted(os.listdir(entry)), [".pfnmap-marker", "a.c"])
+            self.assertEqual(self.lib(f"cache_put {entry} src/a.c", tmp).returncode, 0)
+            self.assertEqual(sorted(os.listdir(os.path.dirname(entry))), ["x-key"])
 
             key = self.lib("cache_dir_for x tree-id version", tmp).stdout
             self.assertEqual(key, self.lib("cache_dir_for x tree-id version", tmp).stdout)
