@@ -48,11 +48,8 @@ mail-check:
 # to make verify-stable.  One target at a time: two kernel builds or
 # guests at once on the 2-core machines are slower than one after the
 # other, and the races' floors assume an idle machine.
-ci:
-	$(MAKE) check
-	$(MAKE) verify
-	$(MAKE) verify-stable RACE_BASELINE=0
-	$(MAKE) mail-check
+ci: RACE_BASELINE = 0
+ci: check verify verify-stable mail-check
 
 # Export a kernel work tree's commits as a series directory:
 #   make export KTREE=~/linux-work RANGE=base..my-branch DIR=series/NAME

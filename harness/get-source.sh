@@ -55,7 +55,7 @@ dpkg-deb --fsys-tarfile "$deb" |
 	tar -xO "./usr/src/linux-source-$base.tar.xz" | xz -dc | tar -x -C "$tmp"
 tree=$tmp/linux-source-$base
 [ -f "$tree/Makefile" ] || die "unexpected tarball layout in $deb"
-kver=$(make -s -C "$tree" kernelversion)
+kver=$(make -s --no-print-directory -C "$tree" kernelversion)
 
 log "committing v$kver as the git base"
 (

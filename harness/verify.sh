@@ -54,7 +54,7 @@ else
 	baseref=base
 	origin="Debian linux-source-$BASE $(cat "$src/.pfnmap-debian-version")"
 fi
-kver=$(make -s -C "$src" kernelversion)
+kver=$(make -s --no-print-directory -C "$src" kernelversion)
 log "kernel: $kver, $origin"
 
 # 2. checkpatch --strict on every patch of ours.  The Debian tree has no
