@@ -37,16 +37,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
-#include <linux/kvm.h>
 #include <linux/pci_regs.h>
 
-#include "vfio.h"
+#include "kvm.h"
 #include "vmstat.h"
-
-#define GUEST_CODE	0x1000UL
-#define GUEST_RAM	0x200000UL
-#define BAR_GPA		SZ_1G
-#define EXIT_PORT	0x10
 
 /*
  * 32-bit code: for (esi = 1 GiB; esi < 2 GiB; esi += 2 MiB) (*esi)++;
@@ -94,15 +88,6 @@ static void *read_numa_maps(void *arg)
 	return NULL;
 }
 
-static void set_seg(struct kvm_segment *seg, uint16_t selector, uint8_t type)
-{
-	*seg = (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = selector,
-		.type = type, .present = 1, .dpl = 0, .db = 1, .s = 1,
-		.l = 0, .g = 1,
-	};
-}
-
 int main(int argc, char *argv[])
 {
 	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
@@ -114,18 +99,15 @@ int main(int argc, char *argv[])
 	int walk = !strcmp(trigger, "numa_maps");
 	int toggle = !strcmp(trigger, "decode");
 	struct vfio_region_info bar;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rip = GUEST_CODE, .rflags = 2 };
 	struct kvm_run *run;
-	int kvm, vm, vcpu, size;
 	pthread_t thread;
-	char *ram, *map;
+	int vcpu;
+	char *map;
 	double end;
 
 	if (!bdf || (!walk && !toggle && strcmp(trigger, "none")))
 		skip("usage: %s BDF decode|numa_maps|none [SECONDS]\n", argv[0]);
-	kvm = open("/dev/kvm", O_RDWR);
-	if (kvm < 0)
+	if (access("/dev/kvm", R_OK | W_OK))
 		skip("/dev/kvm: %s (no SVM/VMX, or KVM not built)\n", strerror(errno));
 	if (walk && vmstat_counter("thp_split_pud") < 0)
 		skip("/proc/vmstat has no thp_split_pud to count zaps\n");
@@ -134,38 +116,7 @@ int main(int argc, char *argv[])
 	bar = big_bar();
 	map = mmap_big_bar(&bar, SZ_1G);
 
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		fail("KVM_CREATE_VM: %s\n", strerror(errno));
-	ram = mmap(NULL, GUEST_RAM, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ram == MAP_FAILED)
-		fail("mmap guest RAM: %s\n", strerror(errno));
-	memcpy(ram + GUEST_CODE, guest_code, sizeof(guest_code));
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &(struct kvm_userspace_memory_region){
-			.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_RAM,
-			.userspace_addr = (uintptr_t)ram }) ||
-	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &(struct kvm_userspace_memory_region){
-			.slot = 1, .guest_phys_addr = BAR_GPA, .memory_size = SZ_1G,
-			.userspace_addr = (uintptr_t)map }))
-		fail("KVM_SET_USER_MEMORY_REGION: %s\n", strerror(errno));
-
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (vcpu < 0 || size <= 0)
-		fail("KVM_CREATE_VCPU: %s\n", strerror(errno));
-	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED)
-		fail("mmap kvm_run: %s\n", strerror(errno));
-	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
-		fail("KVM_GET_SREGS: %s\n", strerror(errno));
-	/* Flat 32-bit protected mode, no paging. */
-	set_seg(&sregs.cs, 0x08, 0xb);
-	set_seg(&sregs.ds, 0x10, 0x3);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.cr0 |= 1;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
-		fail("KVM_SET_SREGS/REGS: %s\n", strerror(errno));
+	vcpu = kvm_guest(guest_code, sizeof(guest_code), map, SZ_1G, &run);
 
 	if ((walk || toggle) &&
 	    pthread_create(&thread, NULL, walk ? read_numa_maps : toggle_decode, NULL))

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pfnmap_loop_exits: every way out of the fault-and-lookup retry loops of
+ * vfio_iommu_type1 (VFIO_IOMMU_MAP_DMA) and KVM (a guest access to a
+ * VM_PFNMAP memslot), driven by the harness's test-only
+ * /dev/test_huge_pfnmap, whose fault handler misbehaves on request.
+ *
+ *   pfnmap_loop_exits BDF vfio|kvm first|bound|unlock|kill
+ *
+ * first:  the fault handler works (fault_mode=0) and the mapping was
+ *         never touched by the CPU: the access must succeed, the callers
+ *         fault it in.  A caller that faulted in only on -ENOENT failed
+ *         here without the patch that introduced -ENOENT.
+ * bound:  every fault succeeds but maps nothing (fault_mode=2).  The
+ *         access must fail as it always did (MAP_DMA: EINVAL, KVM_RUN:
+ *         EFAULT), after exactly 1 + RETRIES faults: the first fault and
+ *         one per retry.
+ * unlock: every fault drops the mmap lock and then maps nothing
+ *         (fault_mode=3: two faults per fixup_user_fault()).  Without a
+ *         bound on that path the loop runs until the task is killed; it
+ *         must fail as above, after 2 * (1 + RETRIES) faults, within 10 s.
+ * kill:   as unlock, but each fault sleeps 100 ms; the task is sent
+ *         SIGKILL 500 ms in and must be gone within 1 s, well before the
+ *         bound would end the loop.  For KVM the vCPU must also have
+ *         exited with KVM_EXIT_INTR, as for a signal seen by GUP, and not
+ *         with an error (fixup_user_fault()'s -EINTR is a pending fatal
+ *         signal, not a fault that failed).
+ *
+ * RETRIES is $PFNMAP_RETRIES, default 16 (the series' bound).  BDF is any
+ * device bound to vfio-pci: it provides the type1 container.  The access
+ * runs in a child that an alarm kills after 10 s.
+ *
+ * Exit status: 0 pass, 1 fail, 4 skipped (no test device, no /dev/kvm).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kvm.h"
+
+#define PARAMS "/sys/module/test_huge_pfnmap/parameters/"
+#define SZ_2M 0x200000UL
+
+/* mov eax, [SLOT1_GPA]; out EXIT_PORT, al; hlt */
+static const unsigned char guest_code[] = {
+	0xa1, 0x00, 0x00, 0x00, 0x40,
+	0xe6, EXIT_PORT,
+	0xf4,
+};
+
+static void set_param(const char *name, unsigned long value)
+{
+	char path[128], buf[32];
+	int fd, len;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	len = snprintf(buf, sizeof(buf), "%lu", value);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, buf, len) != len)
+		fail("%s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+static unsigned long get_param(const char *name)
+{
+	char path[128], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		fail("%s: %s\n", path, strerror(errno));
+	close(fd);
+	return strtoul(buf, NULL, 0);
+}
+
+/* Pass the vCPU fd to the parent, which reads kvm_run after our death. */
+static void send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1)
+		fail("sendmsg: %s\n", strerror(errno));
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		fail("recvmsg: %s\n", strerror(errno));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		fail("no fd received\n");
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* The access, in the child: the ioctl's errno, 0 for success. */
+static int access_map(int kvm, char *map, int sock)
+{
+	struct kvm_run *run;
+	int vcpu, ret;
+
+	if (!kvm)
+		return -dma_map(map, SZ_4K, 0);
+	vcpu = kvm_guest(guest_code, sizeof(guest_code), map, SZ_2M, &run);
+	send_fd(sock, vcpu);
+	ret = ioctl(vcpu, KVM_RUN, 0) ? errno : 0;
+	if (!ret && (run->exit_reason != KVM_EXIT_IO || run->io.port != EXIT_PORT)) {
+		printf("# unexpected exit %u\n", run->exit_reason);
+		return -1;
+	}
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *bdf = argc > 1 ? argv[1] : NULL;
+	const char *api = argc > 2 ? argv[2] : "";
+	const char *mode = argc > 3 ? argv[3] : "";
+	const char *env = getenv("PFNMAP_RETRIES");
+	unsigned long retries = env && *env ? strtoul(env, NULL, 0) : 16;
+	int kvm = !strcmp(api, "kvm"), bound = !strcmp(mode, "bound");
+	int kill_it = !strcmp(mode, "kill"), first = !strcmp(mode, "first");
+	int expect = kvm ? EFAULT : EINVAL;
+	unsigned long faults, want;
+	int fd, status, ret, sv[2];
+	struct kvm_run *run = NULL;
+	double sent = 0, gone;
+	pid_t pid;
+	char *map;
+
+	if (!bdf || (!kvm && strcmp(api, "vfio")) ||
+	    (!bound && !kill_it && !first && strcmp(mode, "unlock")))
+		skip("usage: %s BDF vfio|kvm first|bound|unlock|kill\n", argv[0]);
+	fd = open("/dev/test_huge_pfnmap", O_RDWR);
+	if (fd < 0 || access(PARAMS "faults", W_OK))
+		skip("no /dev/test_huge_pfnmap with a faults counter: %s\n",
+		     strerror(errno));
+	if (kvm && access("/dev/kvm", R_OK | W_OK))
+		skip("/dev/kvm: %s (no SVM/VMX, or KVM not built)\n", strerror(errno));
+	if (!kvm)
+		vfio_open(bdf);
+	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		fail("mmap: %s\n", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		fail("socketpair: %s\n", strerror(errno));
+
+	set_param("faults", 0);
+	set_param("fault_delay_ms", kill_it ? 100 : 0);
+	set_param("fault_mode", first ? 0 : bound ? 2 : 3);
+	if (first)
+		expect = 0;
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s\n", strerror(errno));
+	if (!pid) {
+		alarm(10);
+		ret = access_map(kvm, map, sv[1]);
+		printf("# %s: %s\n", kvm ? "KVM_RUN" : "MAP_DMA",
+		       ret ? strerror(ret) : "success");
+		fflush(stdout);
+		_exit(ret == expect ? 0 : 1);
+	}
+	if (kvm) {
+		int vcpu = recv_fd(sv[0]);
+
+		run = mmap(NULL, sizeof(*run), PROT_READ | PROT_WRITE,
+			   MAP_SHARED, vcpu, 0);
+		if (run == MAP_FAILED)
+			fail("mmap kvm_run of the child's vCPU: %s\n", strerror(errno));
+	}
+	if (kill_it) {
+		usleep(500000);
+		sent = now();
+		kill(pid, SIGKILL);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid: %s\n", strerror(errno));
+	gone = now();
+	set_param("fault_mode", 0);
+	set_param("fault_delay_ms", 0);
+	faults = get_param("faults");
+
+	if (first) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail("%s of a never-touched pfnmap failed\n",
+			     kvm ? "KVM_RUN" : "MAP_DMA");
+		printf("PASS: %s faulted a never-touched pfnmap in\n",
+		       kvm ? "KVM_RUN" : "MAP_DMA");
+		return 0;
+	}
+	if (kill_it) {
+		printf("# %s: gone %.0f ms after SIGKILL, %lu faults, exit reason %u\n",
+		       api, (gone - sent) * 1000, faults, run ? run->exit_reason : 0);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			fail("the task ended before SIGKILL reached it\n");
+		if (gone - sent > 1.0)
+			fail("the task took %.1f s to die\n", gone - sent);
+		if (run && run->exit_reason != KVM_EXIT_INTR)
+			fail("KVM_RUN ended with exit reason %u, not KVM_EXIT_INTR (%u)\n",
+			     run->exit_reason, KVM_EXIT_INTR);
+		printf("PASS: a fatal signal ended the loop\n");
+		return 0;
+	}
+	want = (bound ? 1 : 2) * (1 + retries);
+	printf("# %s %s: %lu faults, %lu expected\n", api, mode, faults, want);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		fail("the access did not end within 10 s (%lu faults): it kept retrying\n",
+		     faults);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("the access did not fail with %s\n", strerror(expect));
+	if (faults != want)
+		fail("%lu faults, not %lu\n", faults, want);
+	printf("PASS: %s failed with %s after %lu faults\n",
+	       kvm ? "KVM_RUN" : "MAP_DMA", strerror(expect), faults);
+	return 0;
+}
