@@ -7,10 +7,12 @@
  *
  *   pfnmap_loop_exits BDF vfio|kvm first|bound|unlock|kill
  *
- * first:  the fault handler works (fault_mode=0) and the mapping was
- *         never touched by the CPU: the access must succeed, the callers
- *         fault it in.  A caller that faulted in only on -ENOENT failed
- *         here without the patch that introduced -ENOENT.
+ * first:  a mapping never touched by the CPU: the access must succeed,
+ *         the callers fault it in.  A caller that faulted in only on
+ *         -ENOENT failed here without the patch that introduced -ENOENT.
+ *         MAP_DMA maps the device's BAR of 1 GiB or more (type1 refuses
+ *         the test device's RAM pfns), the guest the test device's
+ *         mapping with fault_mode=0.
  * bound:  every fault succeeds but maps nothing (fault_mode=2).  The
  *         access must fail as it always did (MAP_DMA: EINVAL, KVM_RUN:
  *         EFAULT), after exactly 1 + RETRIES faults: the first fault and
@@ -34,7 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kvm.h"
@@ -75,55 +77,43 @@ static unsigned long get_param(const char *name)
 	return strtoul(buf, NULL, 0);
 }
 
-/* Pass the vCPU fd to the parent, which reads kvm_run after our death. */
-static void send_fd(int sock, int fd)
+/*
+ * The parent takes the child's vCPU fd with pidfd_getfd(), to read kvm_run
+ * after the child's death: the child sends the fd's number down a pipe.
+ */
+static int take_fd(pid_t pid, int pipe_rd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int pidfd, fd, num;
 
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
-		fail("sendmsg: %s\n", strerror(errno));
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		fail("recvmsg: %s\n", strerror(errno));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		fail("no fd received\n");
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	if (read(pipe_rd, &num, sizeof(num)) != sizeof(num))
+		fail("no vCPU fd from the child\n");
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		fail("pidfd_open: %s\n", strerror(errno));
+	fd = syscall(SYS_pidfd_getfd, pidfd, num, 0);
+	if (fd < 0)
+		fail("pidfd_getfd: %s\n", strerror(errno));
+	close(pidfd);
 	return fd;
 }
 
 /* The access, in the child: the ioctl's errno, 0 for success. */
-static int access_map(int kvm, char *map, int sock)
+static int access_map(int kvm, int first, char *map, int pipe_wr)
 {
 	struct kvm_run *run;
 	int vcpu, ret;
 
-	if (!kvm)
+	if (!kvm) {
+		if (first) {
+			struct vfio_region_info bar = big_bar();
+
+			map = mmap_big_bar(&bar, SZ_1G);
+		}
 		return -dma_map(map, SZ_4K, 0);
+	}
 	vcpu = kvm_guest(guest_code, sizeof(guest_code), map, SZ_2M, &run);
-	send_fd(sock, vcpu);
+	if (write(pipe_wr, &vcpu, sizeof(vcpu)) != sizeof(vcpu))
+		fail("write: %s\n", strerror(errno));
 	ret = ioctl(vcpu, KVM_RUN, 0) ? errno : 0;
 	if (!ret && (run->exit_reason != KVM_EXIT_IO || run->io.port != EXIT_PORT)) {
 		printf("# unexpected exit %u\n", run->exit_reason);
@@ -143,7 +133,7 @@ int main(int argc, char *argv[])
 	int kill_it = !strcmp(mode, "kill"), first = !strcmp(mode, "first");
 	int expect = kvm ? EFAULT : EINVAL;
 	unsigned long faults, want;
-	int fd, status, ret, sv[2];
+	int fd, status, ret, pfd[2];
 	struct kvm_run *run = NULL;
 	double sent = 0, gone;
 	pid_t pid;
@@ -163,8 +153,8 @@ int main(int argc, char *argv[])
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		fail("mmap: %s\n", strerror(errno));
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		fail("socketpair: %s\n", strerror(errno));
+	if (pipe(pfd))
+		fail("pipe: %s\n", strerror(errno));
 
 	set_param("faults", 0);
 	set_param("fault_delay_ms", kill_it ? 100 : 0);
@@ -176,14 +166,14 @@ int main(int argc, char *argv[])
 		fail("fork: %s\n", strerror(errno));
 	if (!pid) {
 		alarm(10);
-		ret = access_map(kvm, map, sv[1]);
+		ret = access_map(kvm, first, map, pfd[1]);
 		printf("# %s: %s\n", kvm ? "KVM_RUN" : "MAP_DMA",
 		       ret ? strerror(ret) : "success");
 		fflush(stdout);
 		_exit(ret == expect ? 0 : 1);
 	}
 	if (kvm) {
-		int vcpu = recv_fd(sv[0]);
+		int vcpu = take_fd(pid, pfd[0]);
 
 		run = mmap(NULL, sizeof(*run), PROT_READ | PROT_WRITE,
 			   MAP_SHARED, vcpu, 0);
