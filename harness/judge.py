@@ -15,6 +15,13 @@ where every refault can succeed), efault.  A kernel splat anywhere in the log fa
 running, even when the test itself passed; so does a guest that ended
 by itself before its test started.  KUnit results are parsed with the
 kernel tree's own tools/testing/kunit/kunit.py, one row per test case.
+
+The console interleaves two streams: the guest's tty (the init's and the
+tests' output) and the kernel's printk records, which the serial driver
+writes whole, at any point of a tty line.  read_log() takes them apart
+again: a record that starts inside a line is a line of its own, and the
+tty text around it is joined back into one line.  The markers come
+twice, once from each stream, and are looked for anywhere in a line.
 """
 
 import json
@@ -33,10 +40,19 @@ SPLAT = re.compile(
     r"|rcu: INFO: .* detected stalls|watchdog: BUG: soft lockup"
     r"|UBSAN: |KASAN: |kernel BUG at|: bad (pgd|p4d|pud|pmd|pte) "
 )
-START = re.compile(r"HARNESS-TEST-START (\S*)")
-END = re.compile(r"HARNESS-TEST-END (\S*) rc=(\d+)")
-KILLED = re.compile(r"^run-vm: (?!QEMU exited)(.*)")
-QEMU_FAILED = re.compile(r"^run-vm: (QEMU exited .*)")
+# A test name: what guest/tests.list and harness.test= can hold.  A name
+# runs up to the first other character, such as the "[" of a printk
+# record written right after it.
+NAME = r"([A-Za-z0-9_.:-]+)"
+START = re.compile(r"HARNESS-TEST-START " + NAME)
+END = re.compile(r"HARNESS-TEST-END " + NAME + r" rc=(\d+)")
+# run-vm.sh's own lines, appended after QEMU ended (an old log may have
+# one at the end of a console line the guest left unfinished).
+RUN_VM = "run-vm: "
+KILLED = re.compile(r"run-vm: (?!QEMU exited)(.*)")
+QEMU_FAILED = re.compile(r"run-vm: (QEMU exited .*)")
+# A printk record's timestamp, at the start of the record.
+TIMESTAMP = re.compile(r"\[\s*\d+\.\d+\]\s?")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
 # Selftest lines worth quoting in the table (the race tests' counts).
 NOTE = re.compile(r"^# (\d+ (?:maps|guest passes) .*"
@@ -53,12 +69,46 @@ INCONCLUSIVE = re.compile(r"inconclusive: ")
 
 def strip(line):
     """Drop the printk timestamp so that patterns see the message."""
-    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line.rstrip("\r\n"))
+    line = line.rstrip("\r\n")
+    m = TIMESTAMP.match(line)
+    return line[m.end():] if m else line
+
+
+def console_lines(raw):
+    """The console's lines, each printk record and each tty line whole:
+    a record written in the middle of a tty line becomes a line of its
+    own, before the tty line, whose two parts are joined.  Timestamps are
+    dropped.  "\r", "\n" and "\r\n" all end a line."""
+    lines = []
+    pending = ""  # the start of a tty line cut by a record
+    for line in raw:
+        line = line.rstrip("\r\n")
+        if TIMESTAMP.match(line):
+            lines.append(strip(line))
+            continue
+        if line.startswith(RUN_VM):
+            if pending:
+                lines.append(pending)
+            pending = ""
+            lines.append(line)
+            continue
+        line = pending + line
+        m = TIMESTAMP.search(line)
+        if m:
+            lines.append(strip(line[m.start():]))
+            pending = line[:m.start()]
+        else:
+            lines.append(line)
+            pending = ""
+    if pending:
+        lines.append(pending)
+    return lines
 
 
 def read_log(path):
+    # Universal newlines: a lone "\r" ends a line too.
     with open(path, errors="replace") as f:
-        return [strip(line) for line in f]
+        return console_lines(f)
 
 
 def first_splat(lines):
@@ -118,7 +168,7 @@ def selftest_detail(lines):
 
 
 def first_match(pattern, lines):
-    return next((m.group(1) for l in lines if (m := pattern.match(l))), None)
+    return next((m.group(1) for l in lines if (m := pattern.search(l))), None)
 
 
 def race_counts(lines):
@@ -140,12 +190,12 @@ def judge(log, test, tree=None):
     lines = read_log(log)
     started = ended = None
     for i, line in enumerate(lines):
-        m = START.search(line)
-        if m and m.group(1) == test and started is None:
-            started = i
-        m = END.search(line)
-        if m and m.group(1) == test:
-            ended = (i, int(m.group(2)))
+        for m in START.finditer(line):
+            if m.group(1) == test and started is None:
+                started = i
+        for m in END.finditer(line):
+            if m.group(1) == test:
+                ended = (i, int(m.group(2)))
     killed = first_match(KILLED, lines)
     qemu_failed = first_match(QEMU_FAILED, lines)
     splat = first_splat(lines)
@@ -164,7 +214,7 @@ def judge(log, test, tree=None):
         # A guest that hung, or ended by itself, before its test: the
         # kernel's failure, not the harness's.
         last = next((l.strip() for l in reversed(lines)
-                     if l.strip() and not l.startswith("run-vm: ")),
+                     if l.strip() and RUN_VM not in l),
                     "empty console")
         if killed:
             status, why = "STALL", killed

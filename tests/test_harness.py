@@ -126,6 +126,88 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(row["status"], "PASS")
         self.assertIn("15 ok, 0 not ok", row["detail"])
 
+    def test_marker_echo_and_kmsg_on_one_line(self):
+        # Issue 15: "HARNESS-TEST-START NAME[    2.531027] HARNESS-TEST-START
+        # NAME", the init's echo and the kernel's copy of the marker.
+        row = judged("marker-echo-kmsg.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_marker_names_cut_by_printk(self):
+        # No kmsg copies: the tty lines, joined again, hold the markers.
+        row = judged("marker-name-split.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_marker_line_ends(self):
+        # "\r\r\n", a lone "\r", a record between "\r" and "\n".
+        row = judged("marker-cr.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_tap_lines_cut_by_printk(self):
+        row = judged("tap-split.log", "mm_mremap_test")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertEqual(row["failed"], ["mremap move multiple invalid vmas",
+                                         "mremap move within range"])
+        self.assertEqual(row["passed"], 2)
+        self.assertIn("2 ok, 2 not ok, 1 skip", row["detail"])
+
+    def test_splat_inside_a_test_line_fails(self):
+        row = judged("splat-in-test-line.log", "split")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("BUG: unable to handle page fault", row["detail"])
+
+    def test_test_warning_cut_by_printk_is_no_splat(self):
+        row = judged("test-warning-split.log", "split")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_race_lines_cut_by_printk(self):
+        row = judged("race-line-split.log", "race_numa_maps")
+        self.assertEqual(row["status"], "INCONCLUSIVE")
+        self.assertTrue(row["detail"].startswith("SKIP      inconclusive: 2 maps"),
+                        row["detail"])
+        self.assertEqual((row["maps"], row["raced"], row["spurious"]),
+                         (7804, 452, 0))
+
+    def test_killed_in_the_middle_of_a_line_stalls(self):
+        row = judged("killed-mid-line.log", "mmio")
+        self.assertEqual(row["status"], "STALL", row)
+        self.assertIn("did not power off", row["detail"])
+
+    def test_every_fixture_judged_alike_whatever_the_line_ends(self):
+        """LF, CRLF and CR CR LF consoles of each fixture: the same rows."""
+        cases = {"clean-pass.log": "mmio", "oops-in-test.log": "split",
+                 "bad-pud.log": "split", "race-einval.log": "race",
+                 "stall-in-test.log": "race", "stall-after-test.log": "mmio",
+                 "marker-split.log": "mmio", "marker-late-kmsg.log": "mmio",
+                 "qemu-failed.log": "split",
+                 "marker-echo-kmsg.log": "vfio_pud_split_mremap_whole",
+                 "marker-name-split.log": "vfio_pud_split_mremap_whole",
+                 "marker-cr.log": "vfio_pud_split_mremap_whole",
+                 "tap-split.log": "mm_mremap_test",
+                 "splat-in-test-line.log": "split",
+                 "test-warning-split.log": "split",
+                 "race-line-split.log": "race_numa_maps",
+                 "killed-mid-line.log": "mmio"}
+        for name, test in cases.items():
+            want = judged(name, test)
+            with open(fixture(name), newline="") as f:
+                text = f.read()
+            lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+            for tty_end in ("\n", "\r\n", "\r\r\n"):
+                # A kernel record ends in "\r\n" or "\n"; a tty line may
+                # be "\r\r\n" too (a program's "\r\n" through onlcr);
+                # run-vm.sh's own lines end in "\n".
+                kernel_end = "\n" if tty_end == "\n" else "\r\n"
+                variant = "".join(
+                    line + ("\n" if line.startswith("run-vm: ") else
+                            kernel_end if judge.TIMESTAMP.search(line) else
+                            tty_end) for line in lines)
+                with self.subTest(fixture=name, tty_end=repr(tty_end)):
+                    with tempfile.NamedTemporaryFile("w", newline="") as f:
+                        f.write(variant)
+                        f.flush()
+                        [row] = judge.judge(f.name, test)
+                    self.assertEqual(row, want)
+
     def test_qemu_failure_is_an_error_with_its_message(self):
         row = judged("qemu-failed.log", "split")
         self.assertEqual(row["status"], "ERROR")
