@@ -100,6 +100,8 @@ while kill -0 "$qemu" 2>/dev/null; do
 done
 qemu_rc=0
 wait "$qemu" || qemu_rc=$?
+# run-vm's own line starts a line of its own, whatever the guest left.
+[ -z "$(tail -c 1 "$log")" ] || echo >>"$log"
 if [ -n "$killed" ]; then
 	# Only now: QEMU writes the console file from its own offset, and
 	# would overwrite a line added while it runs.
