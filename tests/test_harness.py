@@ -243,6 +243,47 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
 
 
+class RejudgeTest(unittest.TestCase):
+    """rejudge.py: a finished run's consoles against its recorded rows."""
+
+    def run_rejudge(self, recorded):
+        with tempfile.TemporaryDirectory() as out:
+            os.makedirs(os.path.join(out, "baseline"))
+            for test, fixture_name in (("vfio_pud_split_mremap_whole",
+                                        "marker-echo-kmsg.log"),
+                                       ("mmio", "clean-pass.log")):
+                with open(fixture(fixture_name)) as src, open(
+                        os.path.join(out, "baseline", test + ".log"), "w") as dst:
+                    dst.write(src.read())
+            with open(os.path.join(out, "results.jsonl"), "w") as f:
+                for test, status in recorded:
+                    f.write(json.dumps({"test": test, "state": "baseline",
+                                        "status": status, "detail": ""}) + "\n")
+            return subprocess.run([os.path.join(HARNESS, "rejudge.py"), out],
+                                  capture_output=True, text=True)
+
+    def test_old_misjudged_boot_is_counted(self):
+        proc = self.run_rejudge([("vfio_pud_split_mremap_whole", "FAIL"),
+                                 ("mmio", "PASS")])
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("baseline/vfio_pud_split_mremap_whole: FAIL -> PASS", proc.stdout)
+        self.assertIn("rejudged 2 boots", proc.stdout)
+        self.assertIn("1 judged differently", proc.stdout)
+
+    def test_same_verdicts(self):
+        proc = self.run_rejudge([("vfio_pud_split_mremap_whole", "PASS"),
+                                 ("mmio", "PASS")])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("0 judged differently", proc.stdout)
+
+    def test_nothing_to_judge(self):
+        with tempfile.TemporaryDirectory() as out:
+            proc = subprocess.run([os.path.join(HARNESS, "rejudge.py"), out],
+                                  capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("results.jsonl not found", proc.stderr)
+
+
 def rows(*specs):
     return [dict(zip(("test", "state", "status", "expect"), s), detail="", seconds=1)
             for s in specs]
