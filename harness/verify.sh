@@ -28,11 +28,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 need python3 python3
+# Bad input fails here, before anything is downloaded or built.
+tests_list=$(tests_list_for_base "$BASE")
+"$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 need perl perl
 check_qemu
 
 vm_timeout=${VM_TIMEOUT:-}
-tests_list=$(tests_list_for_base "$BASE")
 out=$OUT_DIR/$BASE
 rm -rf "$out"
 mkdir -p "$out"

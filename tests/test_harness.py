@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -404,6 +405,38 @@ class SummarizeTest(unittest.TestCase):
         code, _ = self.run_summary(rows(
             ("mmio", "baseline", "FAIL", "pass"), ("mmio", "patched", "PASS", "pass")))
         self.assertEqual(code, 1)
+
+
+class BadInputTest(unittest.TestCase):
+    """Bad input fails at once, in one line naming the fix, before any
+    download or build (a scratch cache and out dir stay empty)."""
+
+    def run_harness(self, cmd, **given):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"))
+            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE"):
+                env.pop(var, None)
+            env.update({k: v for k, v in given.items() if v is not None})
+            t0 = time.monotonic()
+            proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                                  text=True, timeout=30, stdin=subprocess.DEVNULL)
+            self.assertLess(time.monotonic() - t0, 10)
+            self.assertEqual(os.listdir(tmp), [], proc.stderr)
+        return proc
+
+    def test_unknown_test_names_the_known_ones(self):
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                TESTS="kunit nonexistent", BASE=None)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("no test 'nonexistent' in guest/tests.list", proc.stderr)
+        self.assertIn("known: kunit ", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                TESTS="kunit", BASE="6.12")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("no test 'kunit' in guest/tests-6.12.list", proc.stderr)
+
 
 
 class MonitorTest(unittest.TestCase):
