@@ -401,6 +401,17 @@ class SummarizeTest(unittest.TestCase):
         self.assertEqual(code, 0, text)
         self.assertIn("split on debug booted twice, first boot: test never started", text)
 
+    def test_run_that_tested_nothing_fails(self):
+        code, text = self.run_summary([])
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: no test ran", text)
+        # Only the baseline, or only checkpatch and the static checks.
+        code, text = self.run_summary(rows(("split", "baseline", "FAIL", "fail")) + [
+            {"test": "static-checks", "state": "patched", "status": "PASS",
+             "detail": ""}])
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: no test ran", text)
+
     def test_existing_test_broken_on_baseline(self):
         code, _ = self.run_summary(rows(
             ("mmio", "baseline", "FAIL", "pass"), ("mmio", "patched", "PASS", "pass")))
