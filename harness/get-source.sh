@@ -12,7 +12,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=${1:-$BASE}
-read -r -a suites <<<"$(suites_for_base "$base")"
+# Not in the here-string: die there would end only its subshell.
+suites=$(suites_for_base "$base") || exit 1
+read -r -a suites <<<"$suites"
 src=$CACHE_DIR/src/$base
 
 if [ -f "$src/.pfnmap-base-ok" ]; then

@@ -78,7 +78,7 @@ tests_list_for_base() {
 	case $1 in
 	7.3) echo "$REPO_DIR/guest/tests.list" ;;
 	6.12) echo "$REPO_DIR/guest/tests-6.12.list" ;;
-	*) die "unknown base '$1'" ;;
+	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
 	esac
 }
 

@@ -448,6 +448,14 @@ class BadInputTest(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("no test 'kunit' in guest/tests-6.12.list", proc.stderr)
 
+    def test_unknown_base(self):
+        for cmd in (["get-source.sh", "9.9"], ["verify.sh"]):
+            proc = self.run_harness([os.path.join(HARNESS, cmd[0]), *cmd[1:]],
+                                    BASE="9.9")
+            self.assertNotEqual(proc.returncode, 0, cmd)
+            self.assertEqual(proc.stderr,
+                             "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
+
 
 
 class MonitorTest(unittest.TestCase):
