@@ -82,6 +82,19 @@ tests_list_for_base() {
 	esac
 }
 
+# kdir_worktree REPO WORK REF: WORK, a worktree of git repository REPO,
+# made at REF unless it is one already (of REPO, not of another KDIR a
+# run before used).
+kdir_worktree() {
+	local want have
+	want="$(cd "$2" 2>/dev/null && pwd -P) $(git -C "$1" rev-parse --path-format=absolute --git-common-dir)"
+	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null | paste -sd ' ')
+	[ "$have" = "$want" ] && return 0
+	rm -rf "$2"
+	git -C "$1" worktree prune
+	git -C "$1" worktree add -q -f --detach "$2" "$3" >&2
+}
+
 # stack_of BASE: the "KIND DIR" lines of harness/stacks/BASE (or of the
 # file $STACK_FILE), the patch directories the harness applies to that
 # base, in order.  DIR is relative to the repository unless absolute.

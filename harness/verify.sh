@@ -47,9 +47,7 @@ if [ -n "${KDIR:-}" ]; then
 	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
 	src=$CACHE_DIR/kdir-$BASE
 	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
-	if [ ! -d "$src" ]; then
-		git -C "$KDIR" worktree add -q --detach "$src" "$baseref"
-	fi
+	kdir_worktree "$KDIR" "$src" "$baseref"
 	origin="$KDIR at $(git -C "$KDIR" describe --always "$baseref")"
 else
 	src=$("$HARNESS_DIR/get-source.sh" "$BASE")

@@ -568,6 +568,38 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertNotIn(self.lib("files_hash two/g.c", tmp).stdout, hashes)
 
 
+class KdirWorktreeTest(unittest.TestCase):
+    """lib.sh's kdir_worktree: a worktree of another KDIR is made anew."""
+
+    def test_second_kdir_gets_its_own_worktree(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            heads = {}
+            for name in ("a", "b"):
+                repo = os.path.join(tmp, name)
+                os.makedirs(repo)
+                with open(os.path.join(repo, "f"), "w") as f:
+                    f.write(name + "\n")
+                for args in (["init", "-q"], ["add", "f"], ["commit", "-q", "-m", name]):
+                    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                                    *args], cwd=repo, check=True, capture_output=True)
+                heads[name] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo,
+                                             capture_output=True, text=True).stdout.strip()
+            work = os.path.join(tmp, "kdir-7.3")
+            lib = os.path.join(HARNESS, "lib.sh")
+            for name in ("a", "a", "b"):
+                proc = subprocess.run(
+                    ["bash", "-c", f'set -e; . {lib}; kdir_worktree "$1" "$2" "$3"',
+                     "-", os.path.join(tmp, name), work, heads[name]],
+                    capture_output=True, text=True)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                with open(os.path.join(work, "f")) as f:
+                    self.assertEqual(f.read(), name + "\n")
+                common = subprocess.run(
+                    ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                    cwd=work, capture_output=True, text=True).stdout.strip()
+                self.assertEqual(common, os.path.realpath(os.path.join(tmp, name, ".git")))
+
+
 class ApplySeriesTest(unittest.TestCase):
     def git(self, *args, cwd):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
