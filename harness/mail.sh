@@ -38,6 +38,15 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# A backport names its mainline commit: without them, fail before anything
+# is downloaded.
+while read -r dir; do
+	if grep -q '^commit @UPSTREAM@ upstream\.$' "$REPO_DIR/$dir"/*.patch &&
+		[ ! -f "${UPSTREAM_COMMITS:-}" ]; then
+		die "$dir backports mainline commits: set UPSTREAM_COMMITS=FILE, one \"SHA SUBJECT\" line per patch (make mail-stable UPSTREAM_COMMITS=FILE)"
+	fi
+done < <(series_dirs_of "$BASE")
+
 # checkpatch's spdxcheck.py needs Debian's python3 (ply).
 export PATH=/usr/bin:$PATH
 need b4 b4

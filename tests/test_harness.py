@@ -456,6 +456,13 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(proc.stderr,
                              "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
 
+    def test_backport_mails_need_the_mainline_commits(self):
+        proc = self.run_harness([os.path.join(HARNESS, "mail.sh")], BASE="6.12",
+                                UPSTREAM_COMMITS=None)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("set UPSTREAM_COMMITS=FILE", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+
 
 
 class MonitorTest(unittest.TestCase):
