@@ -273,12 +273,19 @@ def judge(log, test, tree=None):
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "--has-splat":
-        return 0 if first_splat(read_log(argv[2])) else 1
-    if len(argv) not in (3, 5) or (len(argv) == 5 and argv[3] != "--kunit-tree"):
+        log, test, tree = argv[2], None, None
+    elif len(argv) == 3 or (len(argv) == 5 and argv[3] == "--kunit-tree"):
+        log, test = argv[1], argv[2]
+        tree = argv[4] if len(argv) == 5 else None
+    else:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    tree = argv[4] if len(argv) == 5 else None
-    for row in judge(argv[1], argv[2], tree):
+    if not os.path.isfile(log):
+        print(f"judge.py: {log}: no such console log", file=sys.stderr)
+        return 2
+    if test is None:
+        return 0 if first_splat(read_log(log)) else 1
+    for row in judge(log, test, tree):
         print(json.dumps(row))
     return 0
 

@@ -463,6 +463,13 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("set UPSTREAM_COMMITS=FILE", proc.stderr)
         self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
 
+    def test_judge_of_a_missing_log(self):
+        for args in (["/nonexistent.log", "x"], ["--has-splat", "/nonexistent.log"]):
+            proc = self.run_harness([os.path.join(HARNESS, "judge.py"), *args])
+            self.assertEqual(proc.returncode, 2)
+            self.assertEqual(proc.stderr,
+                             "judge.py: /nonexistent.log: no such console log\n")
+
 
 
 class MonitorTest(unittest.TestCase):
