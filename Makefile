@@ -4,7 +4,14 @@ RACE_BASELINE ?= 1
 
 .NOTPARALLEL:
 
-.PHONY: deps verify verify-stable stress check ci export mail mail-stable mail-check
+.PHONY: help deps verify verify-stable stress check ci export mail mail-stable mail-check
+
+# This list: each target and the comment above it in the Makefile.
+help:
+	@echo "make TARGET [VARIABLE=value ...]; README.md has the details."
+	@awk '/^# / { c = c "\n    " substr($$0, 3); next } \
+		/^[a-z-]+:/ && c { sub(/:.*/, ""); printf "\n  make %s%s\n", $$0, c } \
+		{ c = "" }' $(firstword $(MAKEFILE_LIST))
 
 # Debian packages the harness needs (as root).
 deps:

@@ -470,6 +470,12 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(proc.stderr,
                              "judge.py: /nonexistent.log: no such console log\n")
 
+    def test_make_without_a_target_prints_help(self):
+        proc = self.run_harness(["make", "-s", "--no-print-directory"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for target in ("help", "check", "verify", "stress", "mail", "ci"):
+            self.assertIn(f"\n  make {target}\n", proc.stdout)
+        self.assertIn("The harness's own tests", proc.stdout)
 
 
 class MonitorTest(unittest.TestCase):
