@@ -4,6 +4,7 @@ git repositories: no kernel build, no VM."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -476,6 +477,81 @@ class BadInputTest(unittest.TestCase):
         for target in ("help", "check", "verify", "stress", "mail", "ci"):
             self.assertIn(f"\n  make {target}\n", proc.stdout)
         self.assertIn("The harness's own tests", proc.stdout)
+
+
+class RunVmTest(unittest.TestCase):
+    """run-vm.sh with tests/fake/qemu-system-x86_64 on PATH."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def start(self, mode, name="t", **env):
+        """run-vm.sh of test NAME, console NAME.log, QEMU's PID in NAME.pid."""
+        env = dict(os.environ, FAKE_QEMU=mode,
+                   FAKE_QEMU_PID=os.path.join(self.tmp.name, name + ".pid"),
+                   PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                   **env)
+        return subprocess.Popen(
+            [os.path.join(HARNESS, "run-vm.sh"), "bzImage", "initrd", name,
+             os.path.join(self.tmp.name, name + ".log")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def qemu_pid(self, name="t"):
+        path = os.path.join(self.tmp.name, name + ".pid")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    text = f.read().strip()
+                if text:
+                    return int(text)
+            time.sleep(0.1)
+        self.fail("the fake QEMU did not start")
+
+    def assertGone(self, pid):
+        # Reaped, not a zombie nobody waits for.
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), f"QEMU {pid} still there")
+
+    def console(self, name="t"):
+        with open(os.path.join(self.tmp.name, name + ".log")) as f:
+            return f.read()
+
+    def test_guest_that_powers_off(self):
+        proc = self.start("pass")
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        [row] = judge.judge(os.path.join(self.tmp.name, "t.log"), "t")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_qemu_that_fails(self):
+        proc = self.start("fail")
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn("run-vm: QEMU exited with status 1: qemu-system-x86_64: "
+                      "cannot set up guest memory", self.console())
+
+    def test_stalled_guest_is_killed_on_its_own_line(self):
+        proc = self.start("hang", VM_TIMEOUT="1")
+        pid = self.qemu_pid()
+        proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 124)
+        self.assertGone(pid)
+        self.assertTrue(self.console().endswith(
+            "#  RUN  fake ...\nrun-vm: guest still running after 1s, killed (stall)\n"),
+            self.console())
+
+    def test_signals_kill_and_reap_qemu(self):
+        sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        procs = {sig: self.start("hang", name=sig.name) for sig in sigs}
+        pids = {sig: self.qemu_pid(sig.name) for sig in sigs}
+        for sig, proc in procs.items():
+            proc.send_signal(sig)
+        for sig, proc in procs.items():
+            with self.subTest(signal=sig.name):
+                proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, 128 + sig)
+                self.assertGone(pids[sig])
 
 
 class MonitorTest(unittest.TestCase):
