@@ -82,6 +82,21 @@ tests_list_for_base() {
 	esac
 }
 
+# lock_base BASE WHAT: hold the lock of BASE (its source tree, its work
+# trees, out/BASE) until this script ends; WHAT names the run.  A second
+# verify, stress or mail of the same base fails at once.
+lock_base() {
+	local holder
+	need flock util-linux
+	mkdir -p "$CACHE_DIR" || die "cannot create PFNMAP_CACHE=$CACHE_DIR"
+	exec 9>>"$CACHE_DIR/lock-$1"
+	if ! flock -n 9; then
+		holder=$(cat "$CACHE_DIR/lock-$1" 2>/dev/null) || true
+		die "BASE=$1 is in use by another run (${holder:-see $CACHE_DIR/lock-$1}): wait for it or stop it"
+	fi
+	echo "$2 $$ $(date -u +%FT%TZ)" >"$CACHE_DIR/lock-$1"
+}
+
 # kdir_worktree REPO WORK REF: WORK, a worktree of git repository REPO,
 # made at REF unless it is one already (of REPO, not of another KDIR a
 # run before used).

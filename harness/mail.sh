@@ -46,6 +46,7 @@ while read -r dir; do
 		die "$dir backports mainline commits: set UPSTREAM_COMMITS=FILE, one \"SHA SUBJECT\" line per patch (make mail-stable UPSTREAM_COMMITS=FILE)"
 	fi
 done < <(series_dirs_of "$BASE")
+lock_base "$BASE" mail
 
 # checkpatch's spdxcheck.py needs Debian's python3 (ply).
 export PATH=/usr/bin:$PATH

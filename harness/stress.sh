@@ -11,6 +11,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_base "$BASE" stress
 check_qemu
 
 rounds=${ROUNDS:-4}

@@ -31,6 +31,7 @@ need python3 python3
 # Bad input fails here, before anything is downloaded or built.
 tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+lock_base "$BASE" verify
 need perl perl
 check_qemu
 

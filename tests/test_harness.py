@@ -479,6 +479,34 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("The harness's own tests", proc.stdout)
 
 
+class LockTest(unittest.TestCase):
+    """verify, stress and mail of a base fail at once while another run
+    of that base holds its lock."""
+
+    def test_second_run_of_a_base_fails(self):
+        import fcntl
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "cache")
+            os.makedirs(cache)
+            with open(os.path.join(cache, "lock-7.3"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                lock.write("verify 1 2026-12-03T09:00:00Z\n")
+                lock.flush()
+                for script in ("verify.sh", "stress.sh", "mail.sh"):
+                    env = dict(os.environ, PFNMAP_CACHE=cache, BASE="7.3",
+                               OUT_DIR=os.path.join(tmp, "out"))
+                    env.pop("TESTS", None)
+                    proc = subprocess.run([os.path.join(HARNESS, script)], env=env,
+                                          capture_output=True, text=True, timeout=30,
+                                          stdin=subprocess.DEVNULL)
+                    self.assertEqual(proc.returncode, 1, script)
+                    self.assertEqual(proc.stderr, "error: BASE=7.3 is in use by another "
+                                     "run (verify 1 2026-12-03T09:00:00Z): wait for it "
+                                     "or stop it\n", script)
+            self.assertEqual(os.listdir(cache), ["lock-7.3"])
+            self.assertFalse(os.path.exists(os.path.join(tmp, "out")))
+
+
 class RunVmTest(unittest.TestCase):
     """run-vm.sh with tests/fake/qemu-system-x86_64 on PATH."""
 
