@@ -97,6 +97,16 @@ lock_base() {
 	echo "$2 $$ $(date -u +%FT%TZ)" >"$CACHE_DIR/lock-$1"
 }
 
+# replace_dir NEW DIR: NEW becomes DIR, in place of what DIR held.
+replace_dir() {
+	rm -rf "$2.old"
+	if [ -e "$2" ]; then
+		mv -T "$2" "$2.old"
+	fi
+	mv -T "$1" "$2"
+	rm -rf "$2.old"
+}
+
 # kdir_worktree REPO WORK REF: WORK, a worktree of git repository REPO,
 # made at REF unless it is one already (of REPO, not of another KDIR a
 # run before used).

@@ -30,7 +30,7 @@ esac
 failed=0
 for state in "$@"; do
 	dir=$out/$state
-	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run verify.sh first"
+	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run make verify BASE=$BASE first"
 	maps=0 raced=0 spurious=0 efault=0 bad=0
 	for round in $(seq "$rounds"); do
 		log="$dir/stress-$round.log"

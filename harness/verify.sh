@@ -13,6 +13,9 @@
 #      that runs on it, and judge the console;
 #   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
 #      when anything is wrong.
+# The run writes to out/BASE.new, which replaces out/BASE (the last
+# complete run: the kernels stress.sh boots) when the table is written;
+# a run that stops before leaves out/BASE as it was.
 #
 # Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
 # BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
@@ -36,7 +39,7 @@ need perl perl
 check_qemu
 
 vm_timeout=${VM_TIMEOUT:-}
-out=$OUT_DIR/$BASE
+out=$OUT_DIR/$BASE.new
 rm -rf "$out"
 mkdir -p "$out"
 results=$out/results.jsonl
@@ -253,4 +256,8 @@ fi
 	done < <(stack_of "$BASE")
 	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
-"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt"
+rc=0
+"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt" || rc=$?
+[ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
+replace_dir "$out" "$OUT_DIR/$BASE"
+exit "$rc"

@@ -692,6 +692,24 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertNotIn(self.lib("files_hash two/g.c", tmp).stdout, hashes)
 
 
+class ReplaceDirTest(unittest.TestCase):
+    """lib.sh's replace_dir: how out/BASE.new becomes out/BASE."""
+
+    def test_replace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            lib = os.path.join(HARNESS, "lib.sh")
+            new, final = os.path.join(tmp, "7.3.new"), os.path.join(tmp, "7.3")
+            for run in ("one", "two"):
+                os.makedirs(os.path.join(new, "patched"))
+                with open(os.path.join(new, "patched", "bzImage"), "w") as f:
+                    f.write(run)
+                subprocess.run(["bash", "-c", f'set -e; . {lib}; replace_dir "$1" "$2"',
+                                "-", new, final], check=True)
+                self.assertEqual(sorted(os.listdir(tmp)), ["7.3"])
+                with open(os.path.join(final, "patched", "bzImage")) as f:
+                    self.assertEqual(f.read(), run)
+
+
 class KdirWorktreeTest(unittest.TestCase):
     """lib.sh's kdir_worktree: a worktree of another KDIR is made anew."""
 
