@@ -129,10 +129,13 @@ def kunit_results(log, tree):
         return [result("kunit", "ERROR", f"{kunit_py} not found")]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "kunit.json")
+        # -B: no __pycache__ in the kernel tree, which would cost it its
+        # results-cache key (lib.sh's src_tree).
         proc = subprocess.run(
-            [sys.executable, kunit_py, "parse", f"--json={out}",
+            [sys.executable, "-B", kunit_py, "parse", f"--json={out}",
              os.path.abspath(log)],
-            capture_output=True, text=True)
+            capture_output=True, text=True,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
         if not os.path.exists(out):
             return [result("kunit", "ERROR",
                            "kunit.py parse: " + proc.stdout[-300:])]

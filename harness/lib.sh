@@ -7,6 +7,11 @@ REPO_DIR=$(dirname "$HARNESS_DIR")
 CACHE_DIR=${PFNMAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnmap-series}
 OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
 
+# No Python of the harness, nor a kernel tree's kunit.py it runs, writes
+# bytecode next to its sources: a kernel tree with __pycache__ in it
+# would have no results-cache key.
+export PYTHONDONTWRITEBYTECODE=1
+
 # Default kernel base and the Debian suite that carries it.
 BASE=${BASE:-7.3}
 
@@ -163,11 +168,13 @@ check_qemu() {
 # src_tree SRC: the git tree id of what SRC has checked out; fails when
 # the work tree differs from it or has files git does not track (ignored
 # ones too: Debian's .gitignore ignores every top-level path), but for
-# the harness's own markers and the mm selftests' probe of the system.
+# the harness's own markers, the mm selftests' probe of the system and
+# Python bytecode (kunit.py run from the tree without -B writes some).
 src_tree() {
 	git -C "$1" diff --quiet HEAD -- 2>/dev/null || return 1
 	[ -z "$(git -C "$1" status --porcelain --ignored --untracked-files=all -- . \
-		':!/.pfnmap-*' ':!tools/testing/selftests/mm/local_config.*')" ] || return 1
+		':!/.pfnmap-*' ':!tools/testing/selftests/mm/local_config.*' \
+		':!*/__pycache__/*' ':!*.pyc')" ] || return 1
 	git -C "$1" rev-parse 'HEAD^{tree}'
 }
 

@@ -682,6 +682,19 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertNotEqual(off.returncode, 0)
             self.assertEqual(off.stdout, "")
 
+            # Python bytecode in the tree (kunit.py run without -B) has no
+            # say in the key.
+            os.remove(os.path.join(src, "a.c"))
+            subprocess.run(["git", "checkout", "-q", "a.c"], cwd=src, check=True)
+            self.assertEqual(self.lib("src_tree .", src).stdout, tree.stdout)
+            for pyc in ("__pycache__/x.cpython-311.pyc",
+                        "tools/testing/kunit/__pycache__/kunit_parser.cpython-311.pyc",
+                        "y.pyc"):
+                os.makedirs(os.path.join(src, os.path.dirname(pyc)), exist_ok=True)
+                with open(os.path.join(src, pyc), "wb") as f:
+                    f.write(b"\0")
+            self.assertEqual(self.lib("src_tree .", src).stdout, tree.stdout)
+
             for d in ("one", "two"):
                 os.makedirs(os.path.join(tmp, d))
                 with open(os.path.join(tmp, d, "f.c"), "w") as f:
