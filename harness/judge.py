@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Judge one guest run from its serial console log.
 
-    judge.py LOG TEST [--kunit-tree SRC]   print one JSON result per line
-    judge.py --has-splat LOG               exit 0 if the log shows a splat
+    judge.py LOG TEST [--kunit-tree SRC] [--state STATE --expect EXPECT
+             --seconds N [--retried WHY]] [--brief]
+                                 print one JSON result per line (--brief:
+                                 "[STATE] TEST STATUS DETAIL" lines)
+    judge.py --has-splat LOG     exit 0 if the log shows a splat
 
 A result is {"test", "status", "detail"}; status is PASS, FAIL, SKIP,
 INCONCLUSIVE (a race test that raced too little to say: it says so with
@@ -15,6 +18,9 @@ where every refault can succeed), efault.  A kernel splat anywhere in the log fa
 running, even when the test itself passed; so does a guest that ended
 by itself before its test started.  KUnit results are parsed with the
 kernel tree's own tools/testing/kunit/kunit.py, one row per test case.
+verify.sh's rows also carry the kernel (--state), the tests list's
+baseline expectation (--expect), the seconds the boot took and, for a
+test booted twice, why (--retried: "first boot: WHY").
 
 The console interleaves two streams: the guest's tty (the init's and the
 tests' output) and the kernel's printk records, which the serial driver
@@ -24,12 +30,14 @@ tty text around it is joined back into one line.  The markers come
 twice, once from each stream, and are looked for anywhere in a line.
 """
 
+import argparse
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 # Lines that mean the kernel is unwell, whatever the test printed.
 SPLAT = re.compile(
@@ -274,22 +282,47 @@ def judge(log, test, tree=None):
     return rows
 
 
+def finish(row, state=None, expect=None, seconds=None, retried=None):
+    """ROW as verify.sh records it."""
+    if state is not None:
+        row.update(state=state, expect=expect, seconds=int(seconds or 0))
+    if retried:
+        row["retried"] = "first boot: " + retried
+    return row
+
+
+def brief(row):
+    state = f"{row['state']:<10} " if "state" in row else ""
+    return f"{state}{row['test']:<34} {row['status']:<12} {row['detail']}"
+
+
 def main(argv):
-    if len(argv) == 3 and argv[1] == "--has-splat":
-        log, test, tree = argv[2], None, None
-    elif len(argv) == 3 or (len(argv) == 5 and argv[3] == "--kunit-tree"):
-        log, test = argv[1], argv[2]
-        tree = argv[4] if len(argv) == 5 else None
-    else:
-        print(__doc__.strip(), file=sys.stderr)
+    parser = argparse.ArgumentParser(
+        prog="judge.py",
+        usage=textwrap.dedent(__doc__.split("\n\n")[1]).strip("\n"),
+        add_help=False)
+    parser.add_argument("--has-splat", action="store_true")
+    parser.add_argument("--kunit-tree")
+    parser.add_argument("--state")
+    parser.add_argument("--expect")
+    parser.add_argument("--seconds", type=int)
+    parser.add_argument("--retried")
+    parser.add_argument("--brief", action="store_true")
+    parser.add_argument("log")
+    parser.add_argument("test", nargs="?")
+    args = parser.parse_args(argv[1:])
+    if (args.test is None) != args.has_splat or \
+            (args.state is None) != (args.expect is None):
+        parser.print_usage(sys.stderr)
         return 2
-    if not os.path.isfile(log):
-        print(f"judge.py: {log}: no such console log", file=sys.stderr)
+    if not os.path.isfile(args.log):
+        print(f"judge.py: {args.log}: no such console log", file=sys.stderr)
         return 2
-    if test is None:
-        return 0 if first_splat(read_log(log)) else 1
-    for row in judge(log, test, tree):
-        print(json.dumps(row))
+    if args.has_splat:
+        return 0 if first_splat(read_log(args.log)) else 1
+    for row in judge(args.log, args.test, args.kunit_tree):
+        row = finish(row, args.state, args.expect, args.seconds, args.retried)
+        print(brief(row) if args.brief else json.dumps(row))
     return 0
 
 

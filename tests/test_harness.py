@@ -222,6 +222,24 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(row["status"], "ERROR")
         self.assertIn("QEMU exited with status 134", row["detail"])
 
+    def test_finished_rows(self):
+        cmd = [sys.executable, os.path.join(HARNESS, "judge.py"),
+               fixture("clean-pass.log"), "mmio"]
+        out = subprocess.run(cmd + ["--state", "patched", "--expect", "pass",
+                                    "--seconds", "12", "--retried", "QEMU exited"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        row = json.loads(out.stdout)
+        self.assertEqual((row["test"], row["status"], row["state"], row["expect"],
+                          row["seconds"], row["retried"]),
+                         ("mmio", "PASS", "patched", "pass", 12,
+                          "first boot: QEMU exited"))
+        self.assertEqual(list(row)[:3], ["test", "status", "detail"])
+        out = subprocess.run(cmd + ["--state", "patched", "--expect", "pass",
+                                    "--brief"], capture_output=True, text=True)
+        self.assertEqual(out.stdout.split(), ["patched", "mmio", "PASS", "15", "ok,",
+                                              "0", "not", "ok,", "0", "skip"])
+
     def test_has_splat(self):
         cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
         self.assertEqual(subprocess.run(cmd + [fixture("oops-in-test.log")]).returncode, 0)
