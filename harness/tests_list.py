@@ -5,6 +5,7 @@
                                       word of $TESTS is not a test of LIST
     tests_list.py LIST select STATE   "NAME EXPECT TIMEOUT" of each test
                                       to run on kernel STATE, in order
+    tests_list.py LIST entry NAME     "NAME EXPECT TIMEOUT" of test NAME
 
 A list has one test a line: name, baseline expectation (fail, pass,
 race, peer), timeout in seconds and, optionally, the comma-separated
@@ -60,8 +61,8 @@ def select(tests, state, wanted=None, race_baseline=True):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[2] not in ("check", "select") or \
-            (argv[2] == "select") != (len(argv) == 4) or len(argv) > 4:
+    if len(argv) < 3 or argv[2] not in ("check", "select", "entry") or \
+            (argv[2] != "check") != (len(argv) == 4) or len(argv) > 4:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     path = argv[1]
@@ -78,6 +79,14 @@ def main(argv):
                   f"{os.path.relpath(path, REPO)}; known: "
                   f"{' '.join(t.name for t in tests)}", file=sys.stderr)
             return 1
+        return 0
+    if argv[2] == "entry":
+        tests = [t for t in tests if t.name == argv[3]]
+        if not tests:
+            print(f"error: no test {argv[3]!r} in {os.path.relpath(path, REPO)}",
+                  file=sys.stderr)
+            return 1
+        print(tests[0].name, tests[0].expect, tests[0].timeout)
         return 0
     race_baseline = os.environ.get("RACE_BASELINE", "1") != "0"
     for t in select(tests, argv[3], wanted, race_baseline):

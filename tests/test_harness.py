@@ -600,6 +600,43 @@ class RunVmTest(unittest.TestCase):
                 self.assertGone(pids[sig])
 
 
+class RetestTest(unittest.TestCase):
+    """make retest: one boot of a kernel verify built (a fake QEMU)."""
+
+    def retest(self, *args, built=True, **env):
+        with tempfile.TemporaryDirectory() as tmp:
+            if built:
+                os.makedirs(os.path.join(tmp, "out", "7.3", "patched"))
+                for f in ("bzImage", "initramfs.cpio"):
+                    open(os.path.join(tmp, "out", "7.3", "patched", f), "w").close()
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3",
+                       PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                       **env)
+            return subprocess.run(["make", "-s", "--no-print-directory", "retest", *args],
+                                  cwd=REPO, env=env, capture_output=True, text=True,
+                                  timeout=60, stdin=subprocess.DEVNULL)
+
+    def test_one_boot_one_row(self):
+        proc = self.retest("TEST=pud_page_walk", "STATE=patched", FAKE_QEMU="pass")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split()[:4], ["patched", "pud_page_walk", "PASS", "1"])
+        proc = self.retest("TEST=pud_page_walk", "STATE=patched", FAKE_QEMU="fail")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertEqual(proc.stdout.split()[:3], ["patched", "pud_page_walk", "ERROR"])
+
+    def test_bad_input(self):
+        for args, built, message in (
+                (["STATE=patched"], True, "usage: make retest TEST=NAME"),
+                (["TEST=nonexistent", "STATE=patched"], True, "known: kunit "),
+                (["TEST=kunit", "STATE=debug"], True,
+                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 first"),
+                (["TEST=kunit", "STATE=patched"], False, "run make verify")):
+            proc = self.retest(*args, built=built)
+            self.assertNotEqual(proc.returncode, 0, args)
+            self.assertIn(message, proc.stderr, args)
+
+
 class MonitorTest(unittest.TestCase):
     """monitor.py against a fake QEMU human monitor on a unix socket."""
 
