@@ -2,9 +2,13 @@
 """Judge one guest run from its serial console log.
 
     judge.py LOG TEST [--kunit-tree SRC] [--state STATE --expect EXPECT
-             --seconds N [--retried WHY]] [--brief]
-                                 print one JSON result per line (--brief:
-                                 "[STATE] TEST STATUS DETAIL" lines)
+             --seconds N [--retried WHY]] [--results FILE]
+             [--brief | --fields F,...]
+                                 print one JSON result per line; --results:
+                                 append them to FILE too; --brief: print
+                                 "[STATE] TEST STATUS DETAIL" lines instead,
+                                 --fields: the fields F (0 for a missing
+                                 count) separated by spaces
     judge.py --has-splat LOG     exit 0 if the log shows a splat
 
 A result is {"test", "status", "detail"}; status is PASS, FAIL, SKIP,
@@ -69,6 +73,7 @@ NOTE = re.compile(r"^# (\d+ (?:maps|guest passes) .*"
 # guest passes over ..." for KVM), with "N raced", "N EINVAL" or "N
 # spurious EFAULT" (the spurious errors) and "N EFAULT" in it.
 RACE_LINE = re.compile(r"^# (\d+) (?:maps of|guest passes over) ")
+COUNTS = ("maps", "raced", "spurious", "efault")
 RACE_FIELDS = {"raced": r"(\d+) (?:maps |passes )?raced",
                "spurious": r"(\d+) (?:EINVAL|spurious EFAULT)",
                "efault": r"(\d+) EFAULT"}
@@ -296,6 +301,10 @@ def brief(row):
     return f"{state}{row['test']:<34} {row['status']:<12} {row['detail']}"
 
 
+def fields(row, names):
+    return " ".join(str(row.get(n, 0 if n in COUNTS else "")) for n in names)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(
         prog="judge.py",
@@ -307,7 +316,10 @@ def main(argv):
     parser.add_argument("--expect")
     parser.add_argument("--seconds", type=int)
     parser.add_argument("--retried")
-    parser.add_argument("--brief", action="store_true")
+    parser.add_argument("--results")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--brief", action="store_true")
+    output.add_argument("--fields", type=lambda f: f.split(","))
     parser.add_argument("log")
     parser.add_argument("test", nargs="?")
     args = parser.parse_args(argv[1:])
@@ -320,9 +332,14 @@ def main(argv):
         return 2
     if args.has_splat:
         return 0 if first_splat(read_log(args.log)) else 1
-    for row in judge(args.log, args.test, args.kunit_tree):
-        row = finish(row, args.state, args.expect, args.seconds, args.retried)
-        print(brief(row) if args.brief else json.dumps(row))
+    rows = [finish(row, args.state, args.expect, args.seconds, args.retried)
+            for row in judge(args.log, args.test, args.kunit_tree)]
+    if args.results:
+        with open(args.results, "a") as f:
+            f.writelines(json.dumps(row) + "\n" for row in rows)
+    for row in rows:
+        print(brief(row) if args.brief else
+              fields(row, args.fields) if args.fields else json.dumps(row))
     return 0
 
 

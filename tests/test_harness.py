@@ -239,6 +239,17 @@ class JudgeTest(unittest.TestCase):
                                     "--brief"], capture_output=True, text=True)
         self.assertEqual(out.stdout.split(), ["patched", "mmio", "PASS", "15", "ok,",
                                               "0", "not", "ok,", "0", "skip"])
+        with tempfile.TemporaryDirectory() as tmp:
+            results = os.path.join(tmp, "results.jsonl")
+            for _ in range(2):
+                out = subprocess.run(
+                    [sys.executable, os.path.join(HARNESS, "judge.py"),
+                     fixture("race-einval.log"), "race", "--results", results,
+                     "--fields", "status,maps,spurious,raced,detail"],
+                    capture_output=True, text=True)
+                self.assertEqual(out.stdout.split()[:5], ["FAIL", "15146", "2", "0", "rc=1;"])
+            with open(results) as f:
+                self.assertEqual([json.loads(l)["spurious"] for l in f], [2, 2])
 
     def test_has_splat(self):
         cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
