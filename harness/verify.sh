@@ -38,7 +38,6 @@ lock_base "$BASE" verify
 need perl perl
 check_qemu
 
-vm_timeout=${VM_TIMEOUT:-}
 out=$OUT_DIR/$BASE.new
 rm -rf "$out"
 mkdir -p "$out"
@@ -120,109 +119,26 @@ if [ "${BISECT:-1}" != 0 ]; then
 	done
 fi
 
-# One guest boot: run_vm DIR INITRD NAME TIMEOUT LOG.  Prints run-vm's exit
-# code.
-run_vm() {
-	local rc=0
-	VM_TIMEOUT=${vm_timeout:-$4} "$HARNESS_DIR/run-vm.sh" "$1/bzImage" "$2" "$3" "$5" \
-		${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?
-	echo "$rc"
-}
-
-# Boot, judge and record one test: run_test STATE DIR INITRD NAME EXPECT
-# TIMEOUT.  When QEMU itself failed before the test (run-vm.sh exits 125
-# and judge.py says ERROR), which says nothing about the kernel, the test
-# is booted once more; the first console is kept as NAME.try1.log and
-# the result names it.  A guest that hung or ended before its test is the
-# kernel's failure and is not booted again.
-run_test() {
-	local state=$1 dir=$2 initrd=$3 name=$4 expect=$5 timeout=$6
-	local log=$2/$4.log t0=$SECONDS rc judged status retried=''
-	rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
-	judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	if [ "$rc" = 125 ] && [ "$(field_of status "$judged")" = ERROR ]; then
-		retried=$(field_of detail "$judged")
-		log "$state: $name: $retried; booting once more"
-		show_console "$state" "$log"
-		mv "$log" "$dir/$name.try1.log"
-		mv "$log.qemu" "$dir/$name.try1.log.qemu"
-		rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
-		judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	fi
-	python3 -c 'import json, sys
-for line in sys.stdin:
-    row = json.loads(line)
-    row.update(state=sys.argv[1], expect=sys.argv[2], seconds=int(sys.argv[3]))
-    if sys.argv[4]:
-        row.update(retried="first boot: " + sys.argv[4])
-    print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" "$retried" \
-		<<<"$judged" >>"$results"
-	status=$(field_of status "$(tail -n 1 "$results")")
-	log "$state: $name: $status ($((SECONDS - t0)) s)"
-	# The console of anything that is not the expected outcome.
-	case $rc/$status/$state in
-	0/PASS/* | 0/SKIP/* | */FAIL/baseline) ;;
-	*) show_console "$state" "$log" ;;
-	esac
-}
-
-# field_of FIELD ROWS: FIELD of the last of the JSON rows ROWS.
-field_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[2].splitlines()[-1])[sys.argv[1]])' "$1" "$2"; }
-
-# show_console STATE LOG: the last 50 console lines and QEMU's own output.
-show_console() {
-	{
-		echo "---- last 50 console lines of $1/$(basename "$2") ----"
-		tail -n 50 "$2"
-		if [ -s "$2.qemu" ]; then
-			echo "---- QEMU's output ----"
-			tail -n 10 "$2.qemu"
-		fi
-		if [ -s "$2.monitor" ]; then
-			echo "---- vCPUs and local APICs when killed (all in $(basename "$2").monitor) ----"
-			grep -E '^(CPU#|RIP=|dumping|ISR|IRR|APR)' "$2.monitor" || tail -n 5 "$2.monitor"
-		fi
-	} >&2
-}
-
 # 5. and 6. Build a state's kernel and initramfs, then run the tests that
 # the tests list runs on that state (its fourth column; by default the
-# baseline, patched and debug kernels).
-# runs_on STATE STATES: is STATE in the comma-separated STATES?
-runs_on() { [[ ",${2:-baseline,patched,debug}," == *",$1,"* ]]; }
-
+# baseline, patched and debug kernels), of TESTS, without the baseline's
+# race tests when RACE_BASELINE=0: tests_list.py selects them.
 # run_state STATE VARIANT
 run_state() {
-	local state=$1 variant=$2 kernel initrd name expect timeout states t0
+	local state=$1 variant=$2 kernel selected name expect timeout t0
 	local dir=$out/$state
 	mkdir -p "$dir"
 	t0=$SECONDS
 	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
 	cp "$kernel" "$dir/bzImage"
 	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
-	initrd=$("$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio")
-	while read -r name expect timeout states; do
-		case $name in '' | '#'*) continue ;; esac
-		runs_on "$state" "$states" || continue
-		if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then
-			continue
-		fi
-		[ "$state/$expect/${RACE_BASELINE:-1}" = baseline/race/0 ] && continue
-		run_test "$state" "$dir" "$initrd" "$name" "$expect" "$timeout"
-	done <"$tests_list"
-}
-
-# state_has_tests STATE: does any test of the list (and of TESTS) run on it?
-state_has_tests() {
-	local name expect timeout states
-	while read -r name expect timeout states; do
-		case $name in '' | '#'*) continue ;; esac
-		runs_on "$1" "$states" || continue
-		if [ -z "${TESTS:-}" ] || [[ " $TESTS " == *" $name "* ]]; then
-			return 0
-		fi
-	done <"$tests_list"
-	return 1
+	"$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio" >/dev/null
+	selected=$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")
+	while read -r name expect timeout; do
+		[ -n "$name" ] || continue
+		"$HARNESS_DIR/run-test.sh" "$src" "$results" "$state" "$dir" "$name" \
+			"$expect" "$timeout" </dev/null
+	done <<<"$selected"
 }
 
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-baseline tests
@@ -230,7 +146,7 @@ run_state baseline vm
 # The series without its page-walk fix: does the retry alone hold when
 # page walks zap?  Where the debug kernel is built, this is one too, so
 # that lockdep and might_sleep() watch the retry loops while they run.
-if state_has_tests nowalkfix; then
+if [ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select nowalkfix)" ]; then
 	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-nowalkfix without:mm/pagewalk:
 	if [ "${DEBUG:-1}" != 0 ]; then
 		run_state nowalkfix debug

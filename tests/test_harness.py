@@ -18,6 +18,7 @@ sys.path.insert(0, HARNESS)
 
 import judge  # noqa: E402
 import summarize  # noqa: E402
+import tests_list  # noqa: E402
 
 
 def fixture(name):
@@ -609,6 +610,125 @@ class RunVmTest(unittest.TestCase):
                 proc.communicate(timeout=30)
                 self.assertEqual(proc.returncode, 128 + sig)
                 self.assertGone(pids[sig])
+
+
+LIST = """# name  baseline  timeout  kernels
+kunit       fail      300
+mmio        pass      300      baseline,patched
+race        race      300
+race_walk   race      300      baseline,nowalkfix
+kvm_toggle  pass      300      patched,debug
+"""
+
+
+class TestsListTest(unittest.TestCase):
+    """tests_list.py: which tests verify boots on which kernel."""
+
+    def setUp(self):
+        f = tempfile.NamedTemporaryFile("w", suffix=".list", delete=False)
+        self.addCleanup(os.remove, f.name)
+        f.write(LIST)
+        f.close()
+        self.path = f.name
+        self.tests = tests_list.read(f.name)
+
+    def names(self, state, wanted=None, race_baseline=True):
+        return [t.name for t in tests_list.select(self.tests, state, wanted,
+                                                  race_baseline)]
+
+    def test_kernels_column(self):
+        self.assertEqual(self.names("baseline"), ["kunit", "mmio", "race", "race_walk"])
+        self.assertEqual(self.names("nowalkfix"), ["race_walk"])
+        self.assertEqual(self.names("patched"), ["kunit", "mmio", "race", "kvm_toggle"])
+        self.assertEqual(self.names("debug"), ["kunit", "race", "kvm_toggle"])
+
+    def test_tests_and_race_baseline(self):
+        self.assertEqual(self.names("baseline", ["race_walk", "kunit"]),
+                         ["kunit", "race_walk"])
+        self.assertEqual(self.names("baseline", race_baseline=False), ["kunit", "mmio"])
+        self.assertEqual(self.names("nowalkfix", race_baseline=False), ["race_walk"])
+        self.assertEqual(self.names("patched", ["race"], race_baseline=False), ["race"])
+        self.assertEqual(tests_list.unknown(self.tests, ["kunit", "nope", "mm"]),
+                         ["nope", "mm"])
+
+    def test_command_line(self):
+        cmd = [os.path.join(HARNESS, "tests_list.py"), self.path]
+        env = dict(os.environ, TESTS="race mmio", RACE_BASELINE="0")
+        out = subprocess.run(cmd + ["select", "baseline"], env=env,
+                             capture_output=True, text=True)
+        self.assertEqual(out.stdout, "mmio pass 300\n")
+        out = subprocess.run(cmd + ["entry", "race_walk"], capture_output=True, text=True)
+        self.assertEqual(out.stdout, "race_walk race 300\n")
+        out = subprocess.run(cmd + ["check"], env=dict(env, TESTS="race nope"),
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("no test 'nope'", out.stderr)
+        self.assertIn("known: kunit mmio race race_walk kvm_toggle", out.stderr)
+
+    def test_the_guest_lists_read(self):
+        for name in ("tests.list", "tests-6.12.list"):
+            tests = tests_list.read(os.path.join(REPO, "guest", name))
+            self.assertTrue(tests, name)
+            for t in tests:
+                self.assertIn(t.expect, ("fail", "pass", "race", "peer"), t)
+                self.assertTrue(set(t.kernels) <= {"baseline", "nowalkfix",
+                                                   "patched", "debug"}, t)
+                self.assertTrue(os.path.exists(os.path.join(REPO, "guest", "tests",
+                                                            t.name)), t)
+
+
+class RunTestTest(unittest.TestCase):
+    """run-test.sh, verify's boot-judge-record step, with the real run-vm.sh
+    and a fake QEMU: the second boot after a QEMU failure (exit 125)."""
+
+    def run_test(self, qemu, name="t", **env):
+        tmp_dir = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp_dir.cleanup)
+        tmp = tmp_dir.name
+        state_dir = os.path.join(tmp, "patched")
+        os.makedirs(state_dir)
+        for f in ("bzImage", "initramfs.cpio"):
+            open(os.path.join(state_dir, f), "w").close()
+        results = os.path.join(tmp, "results.jsonl")
+        boots = os.path.join(tmp, "boots")
+        proc = subprocess.run(
+            [os.path.join(HARNESS, "run-test.sh"), tmp, results, "patched",
+             state_dir, name, "fail", "120"],
+            env=dict(os.environ, FAKE_QEMU=qemu, FAKE_QEMU_BOOTS=boots,
+                     FAKE_QEMU_PID=os.path.join(tmp, "pid"),
+                     PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                     **env),
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(results) as f:
+            rows = [json.loads(line) for line in f]
+        with open(boots) as f:
+            nboots = len(f.readlines())
+        return rows, nboots, sorted(os.listdir(state_dir)), proc.stderr
+
+    def test_qemu_failure_boots_once_more(self):
+        [row], nboots, files, err = self.run_test("fail pass")
+        self.assertEqual(nboots, 2)
+        self.assertEqual((row["test"], row["status"], row["state"], row["expect"]),
+                         ("t", "PASS", "patched", "fail"))
+        self.assertTrue(row["retried"].startswith(
+            "first boot: test never started; QEMU exited with status 1"), row)
+        self.assertIn("t.try1.log", files)
+        self.assertIn("booting once more", err)
+
+    def test_qemu_failing_twice_is_an_error(self):
+        [row], nboots, _, _ = self.run_test("fail fail")
+        self.assertEqual(nboots, 2)
+        self.assertEqual(row["status"], "ERROR")
+        self.assertIn("retried", row)
+
+    def test_stall_is_not_booted_again(self):
+        [row], nboots, files, err = self.run_test("hang pass", VM_TIMEOUT="1")
+        self.assertEqual(nboots, 1)
+        self.assertEqual(row["status"], "STALL")
+        self.assertNotIn("retried", row)
+        self.assertNotIn("t.try1.log", files)
+        self.assertIn("last 50 console lines of patched/t.log", err)
 
 
 class RetestTest(unittest.TestCase):
