@@ -37,10 +37,8 @@ for state in "$@"; do
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
 			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" "KVM_ZAP_SECONDS=$seconds" || true
-		read -r status m r e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" |
-			python3 -c 'import json, sys
-row = json.loads(sys.stdin.readline())
-print(row["status"], *(row.get(k, 0) for k in ("maps", "raced", "spurious", "efault")))')
+		read -r status m r e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" \
+			--fields status,maps,raced,spurious,efault | head -n 1)
 		maps=$((maps + m)) raced=$((raced + r)) spurious=$((spurious + e)) efault=$((efault + f))
 		# The baseline may fail (it is what is measured); any other
 		# kernel must pass every round.
