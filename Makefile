@@ -23,7 +23,7 @@ verify:
 
 # The 6.12 stable backport: applies, builds, repro tests on both kernels.
 verify-stable:
-	BASE=6.12 DEBUG=0 RACE_BASELINE=$(RACE_BASELINE) harness/verify.sh
+	BASE=6.12 RACE_BASELINE=$(RACE_BASELINE) harness/verify.sh
 
 # Boot a kernel the last verify of BASE built once with one guest test,
 # judge it, print the row; no download, no build:

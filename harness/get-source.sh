@@ -1,6 +1,6 @@
 #!/bin/bash
 # get-source.sh BASE: download the newest linux-source-BASE that the
-# Debian suites lib.sh names for BASE carry, through a private apt sources
+# Debian suites of harness/stacks/BASE carry, through a private apt sources
 # list, extract it into the cache and commit it as the git base of a work
 # tree.  Prints the path of the base tree.  A cached tree is used as it
 # is: remove $CACHE_DIR/src/BASE to take a newer Debian upload.

@@ -30,15 +30,28 @@ need() {
 		die "'$1' not found: apt-get install $2"
 }
 
+# known_bases: the bases harness/stacks/ has a file for, newest first.
+known_bases() {
+	local f
+	for f in "$HARNESS_DIR"/stacks/*; do
+		echo "${f##*/}"
+	done | sort -rV | paste -sd ' ' | sed 's/ /, /g'
+}
+
+# base_fact BASE KEY: the rest of the line of KEY in harness/stacks/BASE
+# (suites, tests, debug, checkpatch-ignore, b4-check-ignore, stress);
+# empty when the base has none.  Dies, naming the known bases, for an
+# unknown BASE: call it in an assignment, which set -e checks.
+base_fact() {
+	local file=$HARNESS_DIR/stacks/$1
+	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
+	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print; exit }' "$file"
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
-# version any of them has.  6.12: trixie-security has the newest 6.12.y
-# (bookworm-security and bookworm-backports lag behind it).
+# version any of them has.
 suites_for_base() {
-	case $1 in
-	7.3) echo trixie-backports ;;
-	6.12) echo trixie-security trixie bookworm-security bookworm-backports ;;
-	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
-	esac
+	base_fact "$1" suites
 }
 
 # debian_mirror main|security: the Debian mirror this machine's own apt
@@ -80,11 +93,9 @@ apt_sources_list() {
 
 # The guest tests to run on a base.
 tests_list_for_base() {
-	case $1 in
-	7.3) echo "$REPO_DIR/guest/tests.list" ;;
-	6.12) echo "$REPO_DIR/guest/tests-6.12.list" ;;
-	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
-	esac
+	local list
+	list=$(base_fact "$1" tests) || return 1
+	echo "$REPO_DIR/$list"
 }
 
 # lock_base BASE WHAT: hold the lock of BASE (its source tree, its work
@@ -130,8 +141,8 @@ kdir_worktree() {
 # base, in order.  DIR is relative to the repository unless absolute.
 stack_of() {
 	local file=${STACK_FILE:-$HARNESS_DIR/stacks/$1}
-	[ -f "$file" ] || die "unknown base '$1' (no $file)"
-	grep -v '^#' "$file" | grep .
+	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
+	awk '$1 == "base" || $1 == "fix" || $1 == "series"' "$file"
 }
 
 # series_dirs_of BASE [KIND...]: the directories of those kinds (default:

@@ -115,10 +115,12 @@ if ! reset_work; then
 	reset_work || die "cannot reset the mail worktree $work"
 fi
 
+# A base may name checkpatch rules and b4 warnings of its own
+# (harness/stacks/BASE).
 ignore=UNKNOWN_COMMIT_ID
-# 6.12.y's checkpatch wants Assisted-by: AGENT_NAME:MODEL_VERSION, newer
-# than the form the mainline base documents; a backport keeps mainline's.
-[ "$BASE" = 6.12 ] && ignore=$ignore,BAD_SIGN_OFF
+base_ignore=$(base_fact "$BASE" checkpatch-ignore)
+ignore=$ignore${base_ignore:+,$base_ignore}
+b4_ignore=$(base_fact "$BASE" b4-check-ignore)
 
 # am_dir DIR: git am the patches of DIR/series onto HEAD.
 am_dir() {
@@ -222,7 +224,7 @@ while read -r dir; do
 	summary=$(grep -E '^Success: [0-9]+, Warning: [0-9]+, Error: [0-9]+' "$out/$sname.b4-check.txt" || true)
 	warnings=$(grep -E 'checkpatch\.pl: .*(WARNING|ERROR|CHECK)' "$out/$sname.b4-check.txt" |
 		grep -v "Unknown commit id" |
-		if [ "$BASE" = 6.12 ]; then grep -v "Assisted-by expects"; else cat; fi || true)
+		if [ -n "$b4_ignore" ]; then grep -vF "$b4_ignore"; else cat; fi || true)
 	if [ -z "$summary" ] || ! [[ $summary == *"Error: 0" ]] || [ -n "$warnings" ]; then
 		cat "$out/$sname.b4-check.txt" >&2
 		echo "FAIL: $sname: b4 prep --check: ${summary:-no verdict}" >&2

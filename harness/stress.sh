@@ -11,20 +11,21 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+# The race test of TRIGGER on this base (harness/stacks/BASE).
+trigger=${TRIGGER:-decode}
+races=$(base_fact "$BASE" stress)
+test_name=
+for race in $races; do
+	[ "${race%%:*}" != "$trigger" ] || test_name=${race#*:}
+done
+[ -n "$test_name" ] ||
+	die "unknown TRIGGER '$trigger' for BASE=$BASE (known: $(sed 's/:[^ ]*//g; s/ /, /g' <<<"$races"))"
 lock_base "$BASE" stress
 check_qemu
 
 rounds=${ROUNDS:-4}
 seconds=${SECONDS_PER_ROUND:-75}
 out=$OUT_DIR/$BASE
-case $BASE/${TRIGGER:-decode} in
-7.3/decode) test_name=race_decode_toggle ;;
-7.3/numa_maps) test_name=race_numa_maps ;;
-*/decode) test_name=race_decode_toggle_repro ;;
-*/numa_maps) test_name=race_numa_maps_repro ;;
-*/kvm) test_name=kvm_numa_maps ;;
-*) die "unknown TRIGGER '$TRIGGER' (decode, numa_maps, kvm)" ;;
-esac
 [ $# -gt 0 ] || set -- baseline patched
 
 failed=0

@@ -17,8 +17,9 @@
 # complete run: the kernels stress.sh boots) when the table is written;
 # a run that stops before leaves out/BASE as it was.
 #
-# Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
-# BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
+# Environment: BASE (7.3 or 6.12: harness/stacks/BASE), KDIR (own kernel
+# git tree, see README), BISECT=0 (skip the per-patch builds), DEBUG=0 or
+# 1 (skip or build the debug kernel; default: the base's),
 # STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
 # (names from the tests list to run, default all), ZAP_SECONDS (run time
 # of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
@@ -34,6 +35,8 @@ need python3 python3
 # Bad input fails here, before anything is downloaded or built.
 tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+# The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
+[ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
 lock_base "$BASE" verify
 need perl perl
 check_qemu
@@ -68,11 +71,10 @@ log "kernel: $kver, $origin"
 # with Debian's python3, which has ply and git.
 /usr/bin/python3 -c 'import ply, git' 2>/dev/null ||
 	die "checkpatch's spdxcheck needs: apt-get install python3-ply python3-git"
-# 6.12.y's checkpatch expects Assisted-by: AGENT_NAME:MODEL_VERSION, a
-# newer form than the mainline base's coding-assistants.rst documents
-# ("Assisted-by: LLM [TOOL...]"); a backport keeps the mainline trailer.
+# A base may name rules of its own (harness/stacks/BASE).
 ignore=UNKNOWN_COMMIT_ID,MISSING_SIGN_OFF
-[ "$BASE" = 6.12 ] && ignore=$ignore,BAD_SIGN_OFF
+base_ignore=$(base_fact "$BASE" checkpatch-ignore)
+ignore=$ignore${base_ignore:+,$base_ignore}
 checkpatch_failed=0
 npatches=0
 while read -r dir; do

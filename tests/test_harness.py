@@ -487,6 +487,13 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(proc.stderr,
                              "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
 
+    def test_unknown_stress_trigger(self):
+        proc = self.run_harness([os.path.join(HARNESS, "stress.sh")], BASE="6.12",
+                                TRIGGER="decoder")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: unknown TRIGGER 'decoder' for BASE=6.12 "
+                         "(known: decode, numa_maps, kvm)\n")
+
     def test_backport_mails_need_the_mainline_commits(self):
         proc = self.run_harness([os.path.join(HARNESS, "mail.sh")], BASE="6.12",
                                 UPSTREAM_COMMITS=None)
@@ -889,6 +896,46 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertEqual(len(hashes), 1)
             os.rename(os.path.join(tmp, "two", "f.c"), os.path.join(tmp, "two", "g.c"))
             self.assertNotIn(self.lib("files_hash two/g.c", tmp).stdout, hashes)
+
+
+class BaseFactsTest(unittest.TestCase):
+    """harness/stacks/BASE: each base's stack and facts in one file."""
+
+    def fact(self, base, key):
+        proc = subprocess.run(
+            ["bash", "-c", f'. {os.path.join(HARNESS, "lib.sh")}; base_fact "$1" "$2"',
+             "-", base, key], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout.rstrip("\n")
+
+    def test_every_base_is_complete(self):
+        bases = os.listdir(os.path.join(HARNESS, "stacks"))
+        self.assertIn("7.3", bases)
+        for base in bases:
+            with self.subTest(base=base):
+                self.assertTrue(self.fact(base, "suites"))
+                self.assertTrue(os.path.isfile(os.path.join(REPO, self.fact(base, "tests"))))
+                self.assertIn(self.fact(base, "debug"), ("0", "1"))
+                names = {t.name for t in tests_list.read(
+                    os.path.join(REPO, self.fact(base, "tests")))}
+                for race in self.fact(base, "stress").split():
+                    trigger, _, test = race.partition(":")
+                    self.assertIn(trigger, ("decode", "numa_maps", "kvm"))
+                    self.assertIn(test, names)
+                with open(os.path.join(HARNESS, "stacks", base)) as f:
+                    kinds = [line.split() for line in f
+                             if line.split() and line.split()[0] in ("base", "fix", "series")]
+                self.assertTrue(kinds)
+                for _, directory in kinds:
+                    self.assertTrue(os.path.isfile(os.path.join(REPO, directory, "series")),
+                                    directory)
+
+    def test_facts(self):
+        self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
+        self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
+        self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
+        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "")
+        self.assertEqual(self.fact("6.12", "debug"), "0")
 
 
 class ReplaceDirTest(unittest.TestCase):
