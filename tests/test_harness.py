@@ -683,6 +683,16 @@ class TestsListTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(REPO, "guest", "tests",
                                                             t.name)), t)
 
+    def test_mm_peers_exec_their_selftest(self):
+        # make-initramfs.sh builds the mm selftests the mm_* tests exec.
+        proc = subprocess.run(
+            ["bash", "-c", "sed -n 's/^exec \\([A-Za-z0-9_.-]*\\).*/\\1/p' guest/tests/mm_*"],
+            cwd=REPO, capture_output=True, text=True)
+        peers = sorted(n for n in os.listdir(os.path.join(REPO, "guest", "tests"))
+                       if n.startswith("mm_"))
+        self.assertEqual(len(proc.stdout.split()), len(peers), proc.stdout)
+        self.assertIn("mlock2-tests", proc.stdout.split())
+
 
 class RunTestTest(unittest.TestCase):
     """run-test.sh, verify's boot-judge-record step, with the real run-vm.sh
