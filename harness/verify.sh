@@ -37,6 +37,11 @@ tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 # The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
 [ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
+if [ -n "${KDIR:-}" ]; then
+	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
+	baseref=$(git -C "$KDIR" rev-parse -q --verify "${KDIR_REF:-HEAD}^{commit}") ||
+		die "KDIR_REF=${KDIR_REF:-HEAD} is not a commit of KDIR=$KDIR"
+fi
 lock_base "$BASE" verify
 need perl perl
 check_qemu
@@ -50,9 +55,7 @@ started=$SECONDS
 
 # 1. Source tree and its base commit.
 if [ -n "${KDIR:-}" ]; then
-	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
 	src=$CACHE_DIR/kdir-$BASE
-	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
 	kdir_worktree "$KDIR" "$src" "$baseref"
 	origin="$KDIR at $(git -C "$KDIR" describe --always "$baseref")"
 else

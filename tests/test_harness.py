@@ -487,6 +487,18 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(proc.stderr,
                              "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
 
+    def test_kdir_that_is_no_tree_or_ref(self):
+        with tempfile.TemporaryDirectory() as kdir:
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr, f"error: KDIR={kdir} is not a git tree\n")
+            subprocess.run(["git", "init", "-q", kdir], check=True)
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir,
+                                    KDIR_REF="nope")
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr,
+                             f"error: KDIR_REF=nope is not a commit of KDIR={kdir}\n")
+
     def test_unknown_stress_trigger(self):
         proc = self.run_harness([os.path.join(HARNESS, "stress.sh")], BASE="6.12",
                                 TRIGGER="decoder")
