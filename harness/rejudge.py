@@ -8,9 +8,9 @@ status or race counts differ from the ones the run recorded in
 OUT/BASE/results.jsonl, then how many boots were judged differently.
 KUnit boots need a kernel tree with tools/testing/kunit (--kunit-tree);
 without one they are left out and counted as such.  A first boot of a
-retried test (TEST.try1.log) and the stress boots have no recorded row
-and are left out too.  Exits 1 when any boot is judged differently, 2
-when there was nothing to judge.
+retried test (TEST.try1.log), the stress boots and make retest's have
+no recorded row and are left out too.  Exits 1 when any boot is judged
+differently, 2 when there was nothing to judge.
 """
 
 import json
@@ -34,7 +34,7 @@ def recorded_rows(out):
 
 def boots(out):
     """(state, test, log) of every judged boot of the run."""
-    for state in sorted(os.listdir(out)):
+    for state in ("baseline", "nowalkfix", "patched", "debug"):
         sdir = os.path.join(out, state)
         if not os.path.isdir(sdir):
             continue
