@@ -77,6 +77,7 @@ export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 # that b4 would fall back to is /bin/false, and b4 edits the cover letter
 # with our editor, whatever core.editor says.
 tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 export GIT_CONFIG_COUNT=5
 export GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0=$name
 export GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=$email
@@ -95,7 +96,6 @@ else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
 fi
-trap 'rm -rf "$tmp"' EXIT
 work=$CACHE_DIR/mail-tree-$BASE
 [ -n "${KDIR:-}" ] && work=$CACHE_DIR/kdir-mail-tree-$BASE
 # reset_work: the worktree at the base, clean, nothing half done.
