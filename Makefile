@@ -4,7 +4,14 @@ RACE_BASELINE ?= 1
 
 .NOTPARALLEL:
 
-.PHONY: deps verify verify-stable stress check ci export mail mail-stable mail-check
+.PHONY: help deps verify verify-stable retest stress check ci export mail mail-stable mail-check
+
+# This list: each target and the comment above it in the Makefile.
+help:
+	@echo "make TARGET [VARIABLE=value ...]; README.md has the details."
+	@awk '/^# / { c = c "\n    " substr($$0, 3); next } \
+		/^[a-z-]+:/ && c { sub(/:.*/, ""); printf "\n  make %s%s\n", $$0, c } \
+		{ c = "" }' $(firstword $(MAKEFILE_LIST))
 
 # Debian packages the harness needs (as root).
 deps:
@@ -16,7 +23,13 @@ verify:
 
 # The 6.12 stable backport: applies, builds, repro tests on both kernels.
 verify-stable:
-	BASE=6.12 DEBUG=0 RACE_BASELINE=$(RACE_BASELINE) harness/verify.sh
+	BASE=6.12 RACE_BASELINE=$(RACE_BASELINE) harness/verify.sh
+
+# Boot a kernel the last verify of BASE built once with one guest test,
+# judge it, print the row; no download, no build:
+#   make retest TEST=pud_page_walk STATE=patched [BASE=6.12]
+retest:
+	BASE=$(BASE) harness/retest.sh "$(TEST)" "$(STATE)"
 
 # A long race run on the kernels the last verify built: ROUNDS boots of
 # SECONDS_PER_ROUND per type1 backend (default 4 x 75 s x 2 = 10 minutes

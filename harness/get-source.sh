@@ -1,6 +1,6 @@
 #!/bin/bash
 # get-source.sh BASE: download the newest linux-source-BASE that the
-# Debian suites lib.sh names for BASE carry, through a private apt sources
+# Debian suites of harness/stacks/BASE carry, through a private apt sources
 # list, extract it into the cache and commit it as the git base of a work
 # tree.  Prints the path of the base tree.  A cached tree is used as it
 # is: remove $CACHE_DIR/src/BASE to take a newer Debian upload.
@@ -12,7 +12,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=${1:-$BASE}
-read -r -a suites <<<"$(suites_for_base "$base")"
+# Not in the here-string: die there would end only its subshell.
+suites=$(suites_for_base "$base") || exit 1
+read -r -a suites <<<"$suites"
 src=$CACHE_DIR/src/$base
 
 if [ -f "$src/.pfnmap-base-ok" ]; then

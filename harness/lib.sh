@@ -7,6 +7,11 @@ REPO_DIR=$(dirname "$HARNESS_DIR")
 CACHE_DIR=${PFNMAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfnmap-series}
 OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
 
+# No Python of the harness, nor a kernel tree's kunit.py it runs, writes
+# bytecode next to its sources: a kernel tree with __pycache__ in it
+# would have no results-cache key.
+export PYTHONDONTWRITEBYTECODE=1
+
 # Default kernel base and the Debian suite that carries it.
 BASE=${BASE:-7.3}
 
@@ -25,15 +30,28 @@ need() {
 		die "'$1' not found: apt-get install $2"
 }
 
+# known_bases: the bases harness/stacks/ has a file for, newest first.
+known_bases() {
+	local f
+	for f in "$HARNESS_DIR"/stacks/*; do
+		echo "${f##*/}"
+	done | sort -rV | paste -sd ' ' | sed 's/ /, /g'
+}
+
+# base_fact BASE KEY: the rest of the line of KEY in harness/stacks/BASE
+# (suites, tests, debug, checkpatch-ignore, b4-check-ignore, stress);
+# empty when the base has none.  Dies, naming the known bases, for an
+# unknown BASE: call it in an assignment, which set -e checks.
+base_fact() {
+	local file=$HARNESS_DIR/stacks/$1
+	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
+	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print; exit }' "$file"
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
-# version any of them has.  6.12: trixie-security has the newest 6.12.y
-# (bookworm-security and bookworm-backports lag behind it).
+# version any of them has.
 suites_for_base() {
-	case $1 in
-	7.3) echo trixie-backports ;;
-	6.12) echo trixie-security trixie bookworm-security bookworm-backports ;;
-	*) die "unknown base '$1' (known: 7.3, 6.12)" ;;
-	esac
+	base_fact "$1" suites
 }
 
 # debian_mirror main|security: the Debian mirror this machine's own apt
@@ -75,11 +93,47 @@ apt_sources_list() {
 
 # The guest tests to run on a base.
 tests_list_for_base() {
-	case $1 in
-	7.3) echo "$REPO_DIR/guest/tests.list" ;;
-	6.12) echo "$REPO_DIR/guest/tests-6.12.list" ;;
-	*) die "unknown base '$1'" ;;
-	esac
+	local list
+	list=$(base_fact "$1" tests) || return 1
+	echo "$REPO_DIR/$list"
+}
+
+# lock_base BASE WHAT: hold the lock of BASE (its source tree, its work
+# trees, out/BASE) until this script ends; WHAT names the run.  A second
+# verify, stress or mail of the same base fails at once.
+lock_base() {
+	local holder
+	need flock util-linux
+	mkdir -p "$CACHE_DIR" || die "cannot create PFNMAP_CACHE=$CACHE_DIR"
+	exec 9>>"$CACHE_DIR/lock-$1"
+	if ! flock -n 9; then
+		holder=$(cat "$CACHE_DIR/lock-$1" 2>/dev/null) || true
+		die "BASE=$1 is in use by another run (${holder:-see $CACHE_DIR/lock-$1}): wait for it or stop it"
+	fi
+	echo "$2 $$ $(date -u +%FT%TZ)" >"$CACHE_DIR/lock-$1"
+}
+
+# replace_dir NEW DIR: NEW becomes DIR, in place of what DIR held.
+replace_dir() {
+	rm -rf "$2.old"
+	if [ -e "$2" ]; then
+		mv -T "$2" "$2.old"
+	fi
+	mv -T "$1" "$2"
+	rm -rf "$2.old"
+}
+
+# kdir_worktree REPO WORK REF: WORK, a worktree of git repository REPO,
+# made at REF unless it is one already (of REPO, not of another KDIR a
+# run before used).
+kdir_worktree() {
+	local want have
+	want="$(cd "$2" 2>/dev/null && pwd -P) $(git -C "$1" rev-parse --path-format=absolute --git-common-dir)"
+	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null | paste -sd ' ')
+	[ "$have" = "$want" ] && return 0
+	rm -rf "$2"
+	git -C "$1" worktree prune
+	git -C "$1" worktree add -q -f --detach "$2" "$3" >&2
 }
 
 # stack_of BASE: the "KIND DIR" lines of harness/stacks/BASE (or of the
@@ -87,8 +141,8 @@ tests_list_for_base() {
 # base, in order.  DIR is relative to the repository unless absolute.
 stack_of() {
 	local file=${STACK_FILE:-$HARNESS_DIR/stacks/$1}
-	[ -f "$file" ] || die "unknown base '$1' (no $file)"
-	grep -v '^#' "$file" | grep .
+	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
+	awk '$1 == "base" || $1 == "fix" || $1 == "series"' "$file"
 }
 
 # series_dirs_of BASE [KIND...]: the directories of those kinds (default:
@@ -125,11 +179,13 @@ check_qemu() {
 # src_tree SRC: the git tree id of what SRC has checked out; fails when
 # the work tree differs from it or has files git does not track (ignored
 # ones too: Debian's .gitignore ignores every top-level path), but for
-# the harness's own markers and the mm selftests' probe of the system.
+# the harness's own markers, the mm selftests' probe of the system and
+# Python bytecode (kunit.py run from the tree without -B writes some).
 src_tree() {
 	git -C "$1" diff --quiet HEAD -- 2>/dev/null || return 1
 	[ -z "$(git -C "$1" status --porcelain --ignored --untracked-files=all -- . \
-		':!/.pfnmap-*' ':!tools/testing/selftests/mm/local_config.*')" ] || return 1
+		':!/.pfnmap-*' ':!tools/testing/selftests/mm/local_config.*' \
+		':!*/__pycache__/*' ':!*.pyc')" ] || return 1
 	git -C "$1" rev-parse 'HEAD^{tree}'
 }
 

@@ -38,6 +38,16 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# A backport names its mainline commit: without them, fail before anything
+# is downloaded.
+while read -r dir; do
+	if grep -q '^commit @UPSTREAM@ upstream\.$' "$REPO_DIR/$dir"/*.patch &&
+		[ ! -f "${UPSTREAM_COMMITS:-}" ]; then
+		die "$dir backports mainline commits: set UPSTREAM_COMMITS=FILE, one \"SHA SUBJECT\" line per patch (make mail-stable UPSTREAM_COMMITS=FILE)"
+	fi
+done < <(series_dirs_of "$BASE")
+lock_base "$BASE" mail
+
 # checkpatch's spdxcheck.py needs Debian's python3 (ply).
 export PATH=/usr/bin:$PATH
 need b4 b4
@@ -67,6 +77,7 @@ export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 # that b4 would fall back to is /bin/false, and b4 edits the cover letter
 # with our editor, whatever core.editor says.
 tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 export GIT_CONFIG_COUNT=5
 export GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0=$name
 export GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=$email
@@ -85,7 +96,6 @@ else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
 fi
-trap 'rm -rf "$tmp"' EXIT
 work=$CACHE_DIR/mail-tree-$BASE
 [ -n "${KDIR:-}" ] && work=$CACHE_DIR/kdir-mail-tree-$BASE
 # reset_work: the worktree at the base, clean, nothing half done.
@@ -105,10 +115,12 @@ if ! reset_work; then
 	reset_work || die "cannot reset the mail worktree $work"
 fi
 
+# A base may name checkpatch rules and b4 warnings of its own
+# (harness/stacks/BASE).
 ignore=UNKNOWN_COMMIT_ID
-# 6.12.y's checkpatch wants Assisted-by: AGENT_NAME:MODEL_VERSION, newer
-# than the form the mainline base documents; a backport keeps mainline's.
-[ "$BASE" = 6.12 ] && ignore=$ignore,BAD_SIGN_OFF
+base_ignore=$(base_fact "$BASE" checkpatch-ignore)
+ignore=$ignore${base_ignore:+,$base_ignore}
+b4_ignore=$(base_fact "$BASE" b4-check-ignore)
 
 # am_dir DIR: git am the patches of DIR/series onto HEAD.
 am_dir() {
@@ -212,7 +224,7 @@ while read -r dir; do
 	summary=$(grep -E '^Success: [0-9]+, Warning: [0-9]+, Error: [0-9]+' "$out/$sname.b4-check.txt" || true)
 	warnings=$(grep -E 'checkpatch\.pl: .*(WARNING|ERROR|CHECK)' "$out/$sname.b4-check.txt" |
 		grep -v "Unknown commit id" |
-		if [ "$BASE" = 6.12 ]; then grep -v "Assisted-by expects"; else cat; fi || true)
+		if [ -n "$b4_ignore" ]; then grep -vF "$b4_ignore"; else cat; fi || true)
 	if [ -z "$summary" ] || ! [[ $summary == *"Error: 0" ]] || [ -n "$warnings" ]; then
 		cat "$out/$sname.b4-check.txt" >&2
 		echo "FAIL: $sname: b4 prep --check: ${summary:-no verdict}" >&2

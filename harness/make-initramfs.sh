@@ -52,12 +52,15 @@ if [ -d "$st" ]; then
 	done
 fi
 
-# The mm selftests that exercise what the series touches (peers).
+# The mm selftests that exercise what the series touches (peers): the
+# programs that the guest's mm_* tests exec, where the tree has them.
 mm=$src/tools/testing/selftests/mm
 mm_tests=()
-for t in pfnmap mremap_test mremap_dontunmap merge mlock2-tests; do
-	[ -f "$mm/$t.c" ] && mm_tests+=("$t")
-done
+while read -r t; do
+	if [ -f "$mm/$t.c" ]; then
+		mm_tests+=("$t")
+	fi
+done < <(sed -n 's/^exec \([A-Za-z0-9_.-]*\).*/\1/p' "$REPO_DIR"/guest/tests/mm_*)
 if [ ${#mm_tests[@]} -gt 0 ]; then
 	mkdir -p "$work/mm"
 	make -s -C "$mm" OUTPUT="$work/mm" \

@@ -12,6 +12,7 @@
 # itself, 124 when the guest was killed, 125 when QEMU failed (its
 # message is appended to LOG); the verdict is judge.py's.  A killed
 # guest's vCPU registers and local APIC state are saved as LOG.monitor.
+# QEMU is killed and reaped whenever this script ends: on a signal too.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,7 +53,26 @@ rm -f "$log.monitor"
 # The monitor socket lives in /tmp: a unix socket path has at most 107 bytes.
 monitor_dir=$(mktemp -d /tmp/run-vm.XXXXXX)
 monitor=$monitor_dir/monitor
-trap 'rm -rf "$monitor_dir"' EXIT
+qemu=
+# stop_qemu: kill QEMU (if it still runs: SIGTERM, then SIGKILL after 10
+# s) and reap it.
+# shellcheck disable=SC2317 # run by the EXIT trap
+stop_qemu() {
+	local waited=0
+	[ -n "$qemu" ] || return 0
+	kill "$qemu" 2>/dev/null || true
+	while kill -0 "$qemu" 2>/dev/null && [ "$waited" -lt 10 ]; do
+		sleep 1
+		waited=$((waited + 1))
+	done
+	kill -9 "$qemu" 2>/dev/null || true
+	wait "$qemu" 2>/dev/null || true
+	qemu=
+}
+trap 'stop_qemu; rm -rf "$monitor_dir"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # eim=on lets the guest run its local APICs in x2APIC mode, where an EOI
 # is an MSR write.  In xAPIC mode an EOI is an MMIO write, and under
 # multi-threaded TCG QEMU loses one while the decode-toggling test
@@ -100,6 +120,9 @@ while kill -0 "$qemu" 2>/dev/null; do
 done
 qemu_rc=0
 wait "$qemu" || qemu_rc=$?
+qemu=
+# run-vm's own line starts a line of its own, whatever the guest left.
+[ -z "$(tail -c 1 "$log")" ] || echo >>"$log"
 if [ -n "$killed" ]; then
 	# Only now: QEMU writes the console file from its own offset, and
 	# would overwrite a line added while it runs.

@@ -11,35 +11,35 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+# The race test of TRIGGER on this base (harness/stacks/BASE).
+trigger=${TRIGGER:-decode}
+races=$(base_fact "$BASE" stress)
+test_name=
+for race in $races; do
+	[ "${race%%:*}" != "$trigger" ] || test_name=${race#*:}
+done
+[ -n "$test_name" ] ||
+	die "unknown TRIGGER '$trigger' for BASE=$BASE (known: $(sed 's/:[^ ]*//g; s/ /, /g' <<<"$races"))"
+lock_base "$BASE" stress
 check_qemu
 
 rounds=${ROUNDS:-4}
 seconds=${SECONDS_PER_ROUND:-75}
 out=$OUT_DIR/$BASE
-case $BASE/${TRIGGER:-decode} in
-7.3/decode) test_name=race_decode_toggle ;;
-7.3/numa_maps) test_name=race_numa_maps ;;
-*/decode) test_name=race_decode_toggle_repro ;;
-*/numa_maps) test_name=race_numa_maps_repro ;;
-*/kvm) test_name=kvm_numa_maps ;;
-*) die "unknown TRIGGER '$TRIGGER' (decode, numa_maps, kvm)" ;;
-esac
 [ $# -gt 0 ] || set -- baseline patched
 
 failed=0
 for state in "$@"; do
 	dir=$out/$state
-	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run verify.sh first"
+	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run make verify BASE=$BASE first"
 	maps=0 raced=0 spurious=0 efault=0 bad=0
 	for round in $(seq "$rounds"); do
 		log="$dir/stress-$round.log"
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
 			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" "KVM_ZAP_SECONDS=$seconds" || true
-		read -r status m r e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" |
-			python3 -c 'import json, sys
-row = json.loads(sys.stdin.readline())
-print(row["status"], *(row.get(k, 0) for k in ("maps", "raced", "spurious", "efault")))')
+		read -r status m r e f < <("$HARNESS_DIR/judge.py" "$log" "$test_name" \
+			--fields status,maps,raced,spurious,efault | head -n 1)
 		maps=$((maps + m)) raced=$((raced + r)) spurious=$((spurious + e)) efault=$((efault + f))
 		# The baseline may fail (it is what is measured); any other
 		# kernel must pass every round.

@@ -15,7 +15,9 @@ exits 1 when the run shows a problem:
    (rc=127): it proves nothing;
  - an existing test ("pass") that does not pass on the baseline;
  - an existing suite ("peer") with a subtest that fails with the series
-   but not on the baseline, or with a kernel splat.
+   but not on the baseline, or with a kernel splat;
+ - no test that ran on a kernel with our series (a run that tested
+   nothing passes nothing).
 A "race" test is measured on the baseline, never gated there; its counts
 (maps, maps that raced a zap, spurious errors) are noted for every kernel.
 """
@@ -25,6 +27,11 @@ import sys
 
 STATES = ("baseline", "nowalkfix", "patched", "debug")
 SERIES_STATES = ("nowalkfix", "patched", "debug")
+
+
+def is_check(row):
+    """A row of checkpatch or the static checks, not of a guest boot."""
+    return row["test"].startswith("checkpatch:") or row["test"] == "static-checks"
 
 
 def group_of(test):
@@ -82,6 +89,8 @@ def main(header_path, results_path, summary_path):
             problems.append(f"{test} on {state}: {row['status']} {row['detail']}")
             if row and row["status"] == "SKIP":
                 notes.append(f"{test} skipped on {state}: {row['detail']}")
+    if not any(r["state"] in SERIES_STATES and not is_check(r) for r in rows):
+        problems.append("no test ran on a kernel with the series")
     for row in rows:
         if row.get("retried"):
             notes.append(f"{row['test']} on {row['state']} booted twice, "

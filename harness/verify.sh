@@ -13,9 +13,13 @@
 #      that runs on it, and judge the console;
 #   7. print the table, write it to out/BASE/summary.txt, and exit non-zero
 #      when anything is wrong.
+# The run writes to out/BASE.new, which replaces out/BASE (the last
+# complete run: the kernels stress.sh boots) when the table is written;
+# a run that stops before leaves out/BASE as it was.
 #
-# Environment: BASE (7.3 or 6.12), KDIR (own kernel git tree, see README),
-# BISECT=0 (skip the per-patch builds), DEBUG=0 (skip the debug kernel),
+# Environment: BASE (7.3 or 6.12: harness/stacks/BASE), KDIR (own kernel
+# git tree, see README), BISECT=0 (skip the per-patch builds), DEBUG=0 or
+# 1 (skip or build the debug kernel; default: the base's),
 # STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
 # (names from the tests list to run, default all), ZAP_SECONDS (run time
 # of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
@@ -28,12 +32,21 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 need python3 python3
+# Bad input fails here, before anything is downloaded or built.
+tests_list=$(tests_list_for_base "$BASE")
+"$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+# The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
+[ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
+if [ -n "${KDIR:-}" ]; then
+	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
+	baseref=$(git -C "$KDIR" rev-parse -q --verify "${KDIR_REF:-HEAD}^{commit}") ||
+		die "KDIR_REF=${KDIR_REF:-HEAD} is not a commit of KDIR=$KDIR"
+fi
+lock_base "$BASE" verify
 need perl perl
 check_qemu
 
-vm_timeout=${VM_TIMEOUT:-}
-tests_list=$(tests_list_for_base "$BASE")
-out=$OUT_DIR/$BASE
+out=$OUT_DIR/$BASE.new
 rm -rf "$out"
 mkdir -p "$out"
 results=$out/results.jsonl
@@ -42,12 +55,8 @@ started=$SECONDS
 
 # 1. Source tree and its base commit.
 if [ -n "${KDIR:-}" ]; then
-	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
 	src=$CACHE_DIR/kdir-$BASE
-	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
-	if [ ! -d "$src" ]; then
-		git -C "$KDIR" worktree add -q --detach "$src" "$baseref"
-	fi
+	kdir_worktree "$KDIR" "$src" "$baseref"
 	origin="$KDIR at $(git -C "$KDIR" describe --always "$baseref")"
 else
 	src=$("$HARNESS_DIR/get-source.sh" "$BASE")
@@ -65,11 +74,10 @@ log "kernel: $kver, $origin"
 # with Debian's python3, which has ply and git.
 /usr/bin/python3 -c 'import ply, git' 2>/dev/null ||
 	die "checkpatch's spdxcheck needs: apt-get install python3-ply python3-git"
-# 6.12.y's checkpatch expects Assisted-by: AGENT_NAME:MODEL_VERSION, a
-# newer form than the mainline base's coding-assistants.rst documents
-# ("Assisted-by: LLM [TOOL...]"); a backport keeps the mainline trailer.
+# A base may name rules of its own (harness/stacks/BASE).
 ignore=UNKNOWN_COMMIT_ID,MISSING_SIGN_OFF
-[ "$BASE" = 6.12 ] && ignore=$ignore,BAD_SIGN_OFF
+base_ignore=$(base_fact "$BASE" checkpatch-ignore)
+ignore=$ignore${base_ignore:+,$base_ignore}
 checkpatch_failed=0
 npatches=0
 while read -r dir; do
@@ -116,109 +124,26 @@ if [ "${BISECT:-1}" != 0 ]; then
 	done
 fi
 
-# One guest boot: run_vm DIR INITRD NAME TIMEOUT LOG.  Prints run-vm's exit
-# code.
-run_vm() {
-	local rc=0
-	VM_TIMEOUT=${vm_timeout:-$4} "$HARNESS_DIR/run-vm.sh" "$1/bzImage" "$2" "$3" "$5" \
-		${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?
-	echo "$rc"
-}
-
-# Boot, judge and record one test: run_test STATE DIR INITRD NAME EXPECT
-# TIMEOUT.  When QEMU itself failed before the test (run-vm.sh exits 125
-# and judge.py says ERROR), which says nothing about the kernel, the test
-# is booted once more; the first console is kept as NAME.try1.log and
-# the result names it.  A guest that hung or ended before its test is the
-# kernel's failure and is not booted again.
-run_test() {
-	local state=$1 dir=$2 initrd=$3 name=$4 expect=$5 timeout=$6
-	local log=$2/$4.log t0=$SECONDS rc judged status retried=''
-	rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
-	judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	if [ "$rc" = 125 ] && [ "$(field_of status "$judged")" = ERROR ]; then
-		retried=$(field_of detail "$judged")
-		log "$state: $name: $retried; booting once more"
-		show_console "$state" "$log"
-		mv "$log" "$dir/$name.try1.log"
-		mv "$log.qemu" "$dir/$name.try1.log.qemu"
-		rc=$(run_vm "$dir" "$initrd" "$name" "$timeout" "$log")
-		judged=$("$HARNESS_DIR/judge.py" "$log" "$name" --kunit-tree "$src")
-	fi
-	python3 -c 'import json, sys
-for line in sys.stdin:
-    row = json.loads(line)
-    row.update(state=sys.argv[1], expect=sys.argv[2], seconds=int(sys.argv[3]))
-    if sys.argv[4]:
-        row.update(retried="first boot: " + sys.argv[4])
-    print(json.dumps(row))' "$state" "$expect" "$((SECONDS - t0))" "$retried" \
-		<<<"$judged" >>"$results"
-	status=$(field_of status "$(tail -n 1 "$results")")
-	log "$state: $name: $status ($((SECONDS - t0)) s)"
-	# The console of anything that is not the expected outcome.
-	case $rc/$status/$state in
-	0/PASS/* | 0/SKIP/* | */FAIL/baseline) ;;
-	*) show_console "$state" "$log" ;;
-	esac
-}
-
-# field_of FIELD ROWS: FIELD of the last of the JSON rows ROWS.
-field_of() { python3 -c 'import json, sys; print(json.loads(sys.argv[2].splitlines()[-1])[sys.argv[1]])' "$1" "$2"; }
-
-# show_console STATE LOG: the last 50 console lines and QEMU's own output.
-show_console() {
-	{
-		echo "---- last 50 console lines of $1/$(basename "$2") ----"
-		tail -n 50 "$2"
-		if [ -s "$2.qemu" ]; then
-			echo "---- QEMU's output ----"
-			tail -n 10 "$2.qemu"
-		fi
-		if [ -s "$2.monitor" ]; then
-			echo "---- vCPUs and local APICs when killed (all in $(basename "$2").monitor) ----"
-			grep -E '^(CPU#|RIP=|dumping|ISR|IRR|APR)' "$2.monitor" || tail -n 5 "$2.monitor"
-		fi
-	} >&2
-}
-
 # 5. and 6. Build a state's kernel and initramfs, then run the tests that
 # the tests list runs on that state (its fourth column; by default the
-# baseline, patched and debug kernels).
-# runs_on STATE STATES: is STATE in the comma-separated STATES?
-runs_on() { [[ ",${2:-baseline,patched,debug}," == *",$1,"* ]]; }
-
+# baseline, patched and debug kernels), of TESTS, without the baseline's
+# race tests when RACE_BASELINE=0: tests_list.py selects them.
 # run_state STATE VARIANT
 run_state() {
-	local state=$1 variant=$2 kernel initrd name expect timeout states t0
+	local state=$1 variant=$2 kernel selected name expect timeout t0
 	local dir=$out/$state
 	mkdir -p "$dir"
 	t0=$SECONDS
 	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
 	cp "$kernel" "$dir/bzImage"
 	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
-	initrd=$("$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio")
-	while read -r name expect timeout states; do
-		case $name in '' | '#'*) continue ;; esac
-		runs_on "$state" "$states" || continue
-		if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then
-			continue
-		fi
-		[ "$state/$expect/${RACE_BASELINE:-1}" = baseline/race/0 ] && continue
-		run_test "$state" "$dir" "$initrd" "$name" "$expect" "$timeout"
-	done <"$tests_list"
-}
-
-# state_has_tests STATE: does any test of the list (and of TESTS) run on it?
-state_has_tests() {
-	local name expect timeout states
-	while read -r name expect timeout states; do
-		case $name in '' | '#'*) continue ;; esac
-		runs_on "$1" "$states" || continue
-		if [ -z "${TESTS:-}" ] || [[ " $TESTS " == *" $name "* ]]; then
-			return 0
-		fi
-	done <"$tests_list"
-	return 1
+	"$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio" >/dev/null
+	selected=$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")
+	while read -r name expect timeout; do
+		[ -n "$name" ] || continue
+		"$HARNESS_DIR/run-test.sh" "$src" "$results" "$state" "$dir" "$name" \
+			"$expect" "$timeout" </dev/null
+	done <<<"$selected"
 }
 
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-baseline tests
@@ -226,7 +151,7 @@ run_state baseline vm
 # The series without its page-walk fix: does the retry alone hold when
 # page walks zap?  Where the debug kernel is built, this is one too, so
 # that lockdep and might_sleep() watch the retry loops while they run.
-if state_has_tests nowalkfix; then
+if [ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select nowalkfix)" ]; then
 	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-nowalkfix without:mm/pagewalk:
 	if [ "${DEBUG:-1}" != 0 ]; then
 		run_state nowalkfix debug
@@ -252,4 +177,8 @@ fi
 	done < <(stack_of "$BASE")
 	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
-"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt"
+rc=0
+"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt" || rc=$?
+[ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
+replace_dir "$out" "$OUT_DIR/$BASE"
+exit "$rc"

@@ -15,7 +15,7 @@ check() {
 	fi
 }
 
-check shellcheck -x harness/*.sh tests/*.sh .ci/run
+check shellcheck -x harness/*.sh tests/*.sh tests/fake/* .ci/run
 check shellcheck -s dash guest/init guest/tests/*
 for c in repro/*.c; do
 	check gcc -fsyntax-only -Wall -Werror "$c"

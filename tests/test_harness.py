@@ -4,9 +4,11 @@ git repositories: no kernel build, no VM."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -16,6 +18,7 @@ sys.path.insert(0, HARNESS)
 
 import judge  # noqa: E402
 import summarize  # noqa: E402
+import tests_list  # noqa: E402
 
 
 def fixture(name):
@@ -126,6 +129,88 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(row["status"], "PASS")
         self.assertIn("15 ok, 0 not ok", row["detail"])
 
+    def test_marker_echo_and_kmsg_on_one_line(self):
+        # Issue 15: "HARNESS-TEST-START NAME[    2.531027] HARNESS-TEST-START
+        # NAME", the init's echo and the kernel's copy of the marker.
+        row = judged("marker-echo-kmsg.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_marker_names_cut_by_printk(self):
+        # No kmsg copies: the tty lines, joined again, hold the markers.
+        row = judged("marker-name-split.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_marker_line_ends(self):
+        # "\r\r\n", a lone "\r", a record between "\r" and "\n".
+        row = judged("marker-cr.log", "vfio_pud_split_mremap_whole")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_tap_lines_cut_by_printk(self):
+        row = judged("tap-split.log", "mm_mremap_test")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertEqual(row["failed"], ["mremap move multiple invalid vmas",
+                                         "mremap move within range"])
+        self.assertEqual(row["passed"], 2)
+        self.assertIn("2 ok, 2 not ok, 1 skip", row["detail"])
+
+    def test_splat_inside_a_test_line_fails(self):
+        row = judged("splat-in-test-line.log", "split")
+        self.assertEqual(row["status"], "FAIL")
+        self.assertIn("BUG: unable to handle page fault", row["detail"])
+
+    def test_test_warning_cut_by_printk_is_no_splat(self):
+        row = judged("test-warning-split.log", "split")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_race_lines_cut_by_printk(self):
+        row = judged("race-line-split.log", "race_numa_maps")
+        self.assertEqual(row["status"], "INCONCLUSIVE")
+        self.assertTrue(row["detail"].startswith("SKIP      inconclusive: 2 maps"),
+                        row["detail"])
+        self.assertEqual((row["maps"], row["raced"], row["spurious"]),
+                         (7804, 452, 0))
+
+    def test_killed_in_the_middle_of_a_line_stalls(self):
+        row = judged("killed-mid-line.log", "mmio")
+        self.assertEqual(row["status"], "STALL", row)
+        self.assertIn("did not power off", row["detail"])
+
+    def test_every_fixture_judged_alike_whatever_the_line_ends(self):
+        """LF, CRLF and CR CR LF consoles of each fixture: the same rows."""
+        cases = {"clean-pass.log": "mmio", "oops-in-test.log": "split",
+                 "bad-pud.log": "split", "race-einval.log": "race",
+                 "stall-in-test.log": "race", "stall-after-test.log": "mmio",
+                 "marker-split.log": "mmio", "marker-late-kmsg.log": "mmio",
+                 "qemu-failed.log": "split",
+                 "marker-echo-kmsg.log": "vfio_pud_split_mremap_whole",
+                 "marker-name-split.log": "vfio_pud_split_mremap_whole",
+                 "marker-cr.log": "vfio_pud_split_mremap_whole",
+                 "tap-split.log": "mm_mremap_test",
+                 "splat-in-test-line.log": "split",
+                 "test-warning-split.log": "split",
+                 "race-line-split.log": "race_numa_maps",
+                 "killed-mid-line.log": "mmio"}
+        for name, test in cases.items():
+            want = judged(name, test)
+            with open(fixture(name), newline="") as f:
+                text = f.read()
+            lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+            for tty_end in ("\n", "\r\n", "\r\r\n"):
+                # A kernel record ends in "\r\n" or "\n"; a tty line may
+                # be "\r\r\n" too (a program's "\r\n" through onlcr);
+                # run-vm.sh's own lines end in "\n".
+                kernel_end = "\n" if tty_end == "\n" else "\r\n"
+                variant = "".join(
+                    line + ("\n" if line.startswith("run-vm: ") else
+                            kernel_end if judge.TIMESTAMP.search(line) else
+                            tty_end) for line in lines)
+                with self.subTest(fixture=name, tty_end=repr(tty_end)):
+                    with tempfile.NamedTemporaryFile("w", newline="") as f:
+                        f.write(variant)
+                        f.flush()
+                        [row] = judge.judge(f.name, test)
+                    self.assertEqual(row, want)
+
     def test_qemu_failure_is_an_error_with_its_message(self):
         row = judged("qemu-failed.log", "split")
         self.assertEqual(row["status"], "ERROR")
@@ -137,6 +222,35 @@ class JudgeTest(unittest.TestCase):
         [row] = judged_text(text, "mmio")
         self.assertEqual(row["status"], "ERROR")
         self.assertIn("QEMU exited with status 134", row["detail"])
+
+    def test_finished_rows(self):
+        cmd = [sys.executable, os.path.join(HARNESS, "judge.py"),
+               fixture("clean-pass.log"), "mmio"]
+        out = subprocess.run(cmd + ["--state", "patched", "--expect", "pass",
+                                    "--seconds", "12", "--retried", "QEMU exited"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        row = json.loads(out.stdout)
+        self.assertEqual((row["test"], row["status"], row["state"], row["expect"],
+                          row["seconds"], row["retried"]),
+                         ("mmio", "PASS", "patched", "pass", 12,
+                          "first boot: QEMU exited"))
+        self.assertEqual(list(row)[:3], ["test", "status", "detail"])
+        out = subprocess.run(cmd + ["--state", "patched", "--expect", "pass",
+                                    "--brief"], capture_output=True, text=True)
+        self.assertEqual(out.stdout.split(), ["patched", "mmio", "PASS", "15", "ok,",
+                                              "0", "not", "ok,", "0", "skip"])
+        with tempfile.TemporaryDirectory() as tmp:
+            results = os.path.join(tmp, "results.jsonl")
+            for _ in range(2):
+                out = subprocess.run(
+                    [sys.executable, os.path.join(HARNESS, "judge.py"),
+                     fixture("race-einval.log"), "race", "--results", results,
+                     "--fields", "status,maps,spurious,raced,detail"],
+                    capture_output=True, text=True)
+                self.assertEqual(out.stdout.split()[:5], ["FAIL", "15146", "2", "0", "rc=1;"])
+            with open(results) as f:
+                self.assertEqual([json.loads(l)["spurious"] for l in f], [2, 2])
 
     def test_has_splat(self):
         cmd = [sys.executable, os.path.join(HARNESS, "judge.py"), "--has-splat"]
@@ -159,6 +273,47 @@ class JudgeTest(unittest.TestCase):
         status = {r["test"]: r["status"] for r in rows}
         self.assertEqual(status["kunit:follow_pfnmap_outside_vma"], "PASS")
         self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
+
+
+class RejudgeTest(unittest.TestCase):
+    """rejudge.py: a finished run's consoles against its recorded rows."""
+
+    def run_rejudge(self, recorded):
+        with tempfile.TemporaryDirectory() as out:
+            os.makedirs(os.path.join(out, "baseline"))
+            for test, fixture_name in (("vfio_pud_split_mremap_whole",
+                                        "marker-echo-kmsg.log"),
+                                       ("mmio", "clean-pass.log")):
+                with open(fixture(fixture_name)) as src, open(
+                        os.path.join(out, "baseline", test + ".log"), "w") as dst:
+                    dst.write(src.read())
+            with open(os.path.join(out, "results.jsonl"), "w") as f:
+                for test, status in recorded:
+                    f.write(json.dumps({"test": test, "state": "baseline",
+                                        "status": status, "detail": ""}) + "\n")
+            return subprocess.run([os.path.join(HARNESS, "rejudge.py"), out],
+                                  capture_output=True, text=True)
+
+    def test_old_misjudged_boot_is_counted(self):
+        proc = self.run_rejudge([("vfio_pud_split_mremap_whole", "FAIL"),
+                                 ("mmio", "PASS")])
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("baseline/vfio_pud_split_mremap_whole: FAIL -> PASS", proc.stdout)
+        self.assertIn("rejudged 2 boots", proc.stdout)
+        self.assertIn("1 judged differently", proc.stdout)
+
+    def test_same_verdicts(self):
+        proc = self.run_rejudge([("vfio_pud_split_mremap_whole", "PASS"),
+                                 ("mmio", "PASS")])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("0 judged differently", proc.stdout)
+
+    def test_nothing_to_judge(self):
+        with tempfile.TemporaryDirectory() as out:
+            proc = subprocess.run([os.path.join(HARNESS, "rejudge.py"), out],
+                                  capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("results.jsonl not found", proc.stderr)
 
 
 def rows(*specs):
@@ -277,10 +432,369 @@ class SummarizeTest(unittest.TestCase):
         self.assertEqual(code, 0, text)
         self.assertIn("split on debug booted twice, first boot: test never started", text)
 
+    def test_run_that_tested_nothing_fails(self):
+        code, text = self.run_summary([])
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: no test ran", text)
+        # Only the baseline, or only checkpatch and the static checks.
+        code, text = self.run_summary(rows(("split", "baseline", "FAIL", "fail")) + [
+            {"test": "static-checks", "state": "patched", "status": "PASS",
+             "detail": ""}])
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: no test ran", text)
+
     def test_existing_test_broken_on_baseline(self):
         code, _ = self.run_summary(rows(
             ("mmio", "baseline", "FAIL", "pass"), ("mmio", "patched", "PASS", "pass")))
         self.assertEqual(code, 1)
+
+
+class BadInputTest(unittest.TestCase):
+    """Bad input fails at once, in one line naming the fix, before any
+    download or build (a scratch cache and out dir stay empty)."""
+
+    def run_harness(self, cmd, **given):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"))
+            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE"):
+                env.pop(var, None)
+            env.update({k: v for k, v in given.items() if v is not None})
+            t0 = time.monotonic()
+            proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                                  text=True, timeout=30, stdin=subprocess.DEVNULL)
+            self.assertLess(time.monotonic() - t0, 10)
+            self.assertEqual(os.listdir(tmp), [], proc.stderr)
+        return proc
+
+    def test_unknown_test_names_the_known_ones(self):
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                TESTS="kunit nonexistent", BASE=None)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("no test 'nonexistent' in guest/tests.list", proc.stderr)
+        self.assertIn("known: kunit ", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                TESTS="kunit", BASE="6.12")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("no test 'kunit' in guest/tests-6.12.list", proc.stderr)
+
+    def test_unknown_base(self):
+        for cmd in (["get-source.sh", "9.9"], ["verify.sh"]):
+            proc = self.run_harness([os.path.join(HARNESS, cmd[0]), *cmd[1:]],
+                                    BASE="9.9")
+            self.assertNotEqual(proc.returncode, 0, cmd)
+            self.assertEqual(proc.stderr,
+                             "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
+
+    def test_kdir_that_is_no_tree_or_ref(self):
+        with tempfile.TemporaryDirectory() as kdir:
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr, f"error: KDIR={kdir} is not a git tree\n")
+            subprocess.run(["git", "init", "-q", kdir], check=True)
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir,
+                                    KDIR_REF="nope")
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr,
+                             f"error: KDIR_REF=nope is not a commit of KDIR={kdir}\n")
+
+    def test_unknown_stress_trigger(self):
+        proc = self.run_harness([os.path.join(HARNESS, "stress.sh")], BASE="6.12",
+                                TRIGGER="decoder")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: unknown TRIGGER 'decoder' for BASE=6.12 "
+                         "(known: decode, numa_maps, kvm)\n")
+
+    def test_backport_mails_need_the_mainline_commits(self):
+        proc = self.run_harness([os.path.join(HARNESS, "mail.sh")], BASE="6.12",
+                                UPSTREAM_COMMITS=None)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("set UPSTREAM_COMMITS=FILE", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+
+    def test_judge_of_a_missing_log(self):
+        for args in (["/nonexistent.log", "x"], ["--has-splat", "/nonexistent.log"]):
+            proc = self.run_harness([os.path.join(HARNESS, "judge.py"), *args])
+            self.assertEqual(proc.returncode, 2)
+            self.assertEqual(proc.stderr,
+                             "judge.py: /nonexistent.log: no such console log\n")
+
+    def test_make_without_a_target_prints_help(self):
+        proc = self.run_harness(["make", "-s", "--no-print-directory"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for target in ("help", "check", "verify", "stress", "mail", "ci"):
+            self.assertIn(f"\n  make {target}\n", proc.stdout)
+        self.assertIn("The harness's own tests", proc.stdout)
+
+
+class LockTest(unittest.TestCase):
+    """verify, stress and mail of a base fail at once while another run
+    of that base holds its lock."""
+
+    def test_second_run_of_a_base_fails(self):
+        import fcntl
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "cache")
+            os.makedirs(cache)
+            with open(os.path.join(cache, "lock-7.3"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                lock.write("verify 1 2026-12-03T09:00:00Z\n")
+                lock.flush()
+                for script in ("verify.sh", "stress.sh", "mail.sh"):
+                    env = dict(os.environ, PFNMAP_CACHE=cache, BASE="7.3",
+                               OUT_DIR=os.path.join(tmp, "out"))
+                    env.pop("TESTS", None)
+                    proc = subprocess.run([os.path.join(HARNESS, script)], env=env,
+                                          capture_output=True, text=True, timeout=30,
+                                          stdin=subprocess.DEVNULL)
+                    self.assertEqual(proc.returncode, 1, script)
+                    self.assertEqual(proc.stderr, "error: BASE=7.3 is in use by another "
+                                     "run (verify 1 2026-12-03T09:00:00Z): wait for it "
+                                     "or stop it\n", script)
+            self.assertEqual(os.listdir(cache), ["lock-7.3"])
+            self.assertFalse(os.path.exists(os.path.join(tmp, "out")))
+
+
+class RunVmTest(unittest.TestCase):
+    """run-vm.sh with tests/fake/qemu-system-x86_64 on PATH."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def start(self, mode, name="t", **env):
+        """run-vm.sh of test NAME, console NAME.log, QEMU's PID in NAME.pid."""
+        env = dict(os.environ, FAKE_QEMU=mode,
+                   FAKE_QEMU_PID=os.path.join(self.tmp.name, name + ".pid"),
+                   PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                   **env)
+        return subprocess.Popen(
+            [os.path.join(HARNESS, "run-vm.sh"), "bzImage", "initrd", name,
+             os.path.join(self.tmp.name, name + ".log")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def qemu_pid(self, name="t"):
+        path = os.path.join(self.tmp.name, name + ".pid")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    text = f.read().strip()
+                if text:
+                    return int(text)
+            time.sleep(0.1)
+        self.fail("the fake QEMU did not start")
+
+    def assertGone(self, pid):
+        # Reaped, not a zombie nobody waits for.
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), f"QEMU {pid} still there")
+
+    def console(self, name="t"):
+        with open(os.path.join(self.tmp.name, name + ".log")) as f:
+            return f.read()
+
+    def test_guest_that_powers_off(self):
+        proc = self.start("pass")
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        [row] = judge.judge(os.path.join(self.tmp.name, "t.log"), "t")
+        self.assertEqual(row["status"], "PASS", row)
+
+    def test_qemu_that_fails(self):
+        proc = self.start("fail")
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn("run-vm: QEMU exited with status 1: qemu-system-x86_64: "
+                      "cannot set up guest memory", self.console())
+
+    def test_stalled_guest_is_killed_on_its_own_line(self):
+        proc = self.start("hang", VM_TIMEOUT="1")
+        pid = self.qemu_pid()
+        proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 124)
+        self.assertGone(pid)
+        self.assertTrue(self.console().endswith(
+            "#  RUN  fake ...\nrun-vm: guest still running after 1s, killed (stall)\n"),
+            self.console())
+
+    def test_signals_kill_and_reap_qemu(self):
+        sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        procs = {sig: self.start("hang", name=sig.name) for sig in sigs}
+        pids = {sig: self.qemu_pid(sig.name) for sig in sigs}
+        for sig, proc in procs.items():
+            proc.send_signal(sig)
+        for sig, proc in procs.items():
+            with self.subTest(signal=sig.name):
+                proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, 128 + sig)
+                self.assertGone(pids[sig])
+
+
+LIST = """# name  baseline  timeout  kernels
+kunit       fail      300
+mmio        pass      300      baseline,patched
+race        race      300
+race_walk   race      300      baseline,nowalkfix
+kvm_toggle  pass      300      patched,debug
+"""
+
+
+class TestsListTest(unittest.TestCase):
+    """tests_list.py: which tests verify boots on which kernel."""
+
+    def setUp(self):
+        f = tempfile.NamedTemporaryFile("w", suffix=".list", delete=False)
+        self.addCleanup(os.remove, f.name)
+        f.write(LIST)
+        f.close()
+        self.path = f.name
+        self.tests = tests_list.read(f.name)
+
+    def names(self, state, wanted=None, race_baseline=True):
+        return [t.name for t in tests_list.select(self.tests, state, wanted,
+                                                  race_baseline)]
+
+    def test_kernels_column(self):
+        self.assertEqual(self.names("baseline"), ["kunit", "mmio", "race", "race_walk"])
+        self.assertEqual(self.names("nowalkfix"), ["race_walk"])
+        self.assertEqual(self.names("patched"), ["kunit", "mmio", "race", "kvm_toggle"])
+        self.assertEqual(self.names("debug"), ["kunit", "race", "kvm_toggle"])
+
+    def test_tests_and_race_baseline(self):
+        self.assertEqual(self.names("baseline", ["race_walk", "kunit"]),
+                         ["kunit", "race_walk"])
+        self.assertEqual(self.names("baseline", race_baseline=False), ["kunit", "mmio"])
+        self.assertEqual(self.names("nowalkfix", race_baseline=False), ["race_walk"])
+        self.assertEqual(self.names("patched", ["race"], race_baseline=False), ["race"])
+        self.assertEqual(tests_list.unknown(self.tests, ["kunit", "nope", "mm"]),
+                         ["nope", "mm"])
+
+    def test_command_line(self):
+        cmd = [os.path.join(HARNESS, "tests_list.py"), self.path]
+        env = dict(os.environ, TESTS="race mmio", RACE_BASELINE="0")
+        out = subprocess.run(cmd + ["select", "baseline"], env=env,
+                             capture_output=True, text=True)
+        self.assertEqual(out.stdout, "mmio pass 300\n")
+        out = subprocess.run(cmd + ["entry", "race_walk"], capture_output=True, text=True)
+        self.assertEqual(out.stdout, "race_walk race 300\n")
+        out = subprocess.run(cmd + ["check"], env=dict(env, TESTS="race nope"),
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("no test 'nope'", out.stderr)
+        self.assertIn("known: kunit mmio race race_walk kvm_toggle", out.stderr)
+
+    def test_the_guest_lists_read(self):
+        for name in ("tests.list", "tests-6.12.list"):
+            tests = tests_list.read(os.path.join(REPO, "guest", name))
+            self.assertTrue(tests, name)
+            for t in tests:
+                self.assertIn(t.expect, ("fail", "pass", "race", "peer"), t)
+                self.assertTrue(set(t.kernels) <= {"baseline", "nowalkfix",
+                                                   "patched", "debug"}, t)
+                self.assertTrue(os.path.exists(os.path.join(REPO, "guest", "tests",
+                                                            t.name)), t)
+
+    def test_mm_peers_exec_their_selftest(self):
+        # make-initramfs.sh builds the mm selftests the mm_* tests exec.
+        proc = subprocess.run(
+            ["bash", "-c", "sed -n 's/^exec \\([A-Za-z0-9_.-]*\\).*/\\1/p' guest/tests/mm_*"],
+            cwd=REPO, capture_output=True, text=True)
+        peers = sorted(n for n in os.listdir(os.path.join(REPO, "guest", "tests"))
+                       if n.startswith("mm_"))
+        self.assertEqual(len(proc.stdout.split()), len(peers), proc.stdout)
+        self.assertIn("mlock2-tests", proc.stdout.split())
+
+
+class RunTestTest(unittest.TestCase):
+    """run-test.sh, verify's boot-judge-record step, with the real run-vm.sh
+    and a fake QEMU: the second boot after a QEMU failure (exit 125)."""
+
+    def run_test(self, qemu, name="t", **env):
+        tmp_dir = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp_dir.cleanup)
+        tmp = tmp_dir.name
+        state_dir = os.path.join(tmp, "patched")
+        os.makedirs(state_dir)
+        for f in ("bzImage", "initramfs.cpio"):
+            open(os.path.join(state_dir, f), "w").close()
+        results = os.path.join(tmp, "results.jsonl")
+        boots = os.path.join(tmp, "boots")
+        proc = subprocess.run(
+            [os.path.join(HARNESS, "run-test.sh"), tmp, results, "patched",
+             state_dir, name, "fail", "120"],
+            env=dict(os.environ, FAKE_QEMU=qemu, FAKE_QEMU_BOOTS=boots,
+                     FAKE_QEMU_PID=os.path.join(tmp, "pid"),
+                     PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                     **env),
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(results) as f:
+            rows = [json.loads(line) for line in f]
+        with open(boots) as f:
+            nboots = len(f.readlines())
+        return rows, nboots, sorted(os.listdir(state_dir)), proc.stderr
+
+    def test_qemu_failure_boots_once_more(self):
+        [row], nboots, files, err = self.run_test("fail pass")
+        self.assertEqual(nboots, 2)
+        self.assertEqual((row["test"], row["status"], row["state"], row["expect"]),
+                         ("t", "PASS", "patched", "fail"))
+        self.assertTrue(row["retried"].startswith(
+            "first boot: test never started; QEMU exited with status 1"), row)
+        self.assertIn("t.try1.log", files)
+        self.assertIn("booting once more", err)
+
+    def test_qemu_failing_twice_is_an_error(self):
+        [row], nboots, _, _ = self.run_test("fail fail")
+        self.assertEqual(nboots, 2)
+        self.assertEqual(row["status"], "ERROR")
+        self.assertIn("retried", row)
+
+    def test_stall_is_not_booted_again(self):
+        [row], nboots, files, err = self.run_test("hang pass", VM_TIMEOUT="1")
+        self.assertEqual(nboots, 1)
+        self.assertEqual(row["status"], "STALL")
+        self.assertNotIn("retried", row)
+        self.assertNotIn("t.try1.log", files)
+        self.assertIn("last 50 console lines of patched/t.log", err)
+
+
+class RetestTest(unittest.TestCase):
+    """make retest: one boot of a kernel verify built (a fake QEMU)."""
+
+    def retest(self, *args, built=True, **env):
+        with tempfile.TemporaryDirectory() as tmp:
+            if built:
+                os.makedirs(os.path.join(tmp, "out", "7.3", "patched"))
+                for f in ("bzImage", "initramfs.cpio"):
+                    open(os.path.join(tmp, "out", "7.3", "patched", f), "w").close()
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3",
+                       PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
+                       **env)
+            return subprocess.run(["make", "-s", "--no-print-directory", "retest", *args],
+                                  cwd=REPO, env=env, capture_output=True, text=True,
+                                  timeout=60, stdin=subprocess.DEVNULL)
+
+    def test_one_boot_one_row(self):
+        proc = self.retest("TEST=pud_page_walk", "STATE=patched", FAKE_QEMU="pass")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split()[:4], ["patched", "pud_page_walk", "PASS", "1"])
+        proc = self.retest("TEST=pud_page_walk", "STATE=patched", FAKE_QEMU="fail")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertEqual(proc.stdout.split()[:3], ["patched", "pud_page_walk", "ERROR"])
+
+    def test_bad_input(self):
+        for args, built, message in (
+                (["STATE=patched"], True, "usage: make retest TEST=NAME"),
+                (["TEST=nonexistent", "STATE=patched"], True, "known: kunit "),
+                (["TEST=kunit", "STATE=debug"], True,
+                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 first"),
+                (["TEST=kunit", "STATE=patched"], False, "run make verify")):
+            proc = self.retest(*args, built=built)
+            self.assertNotEqual(proc.returncode, 0, args)
+            self.assertIn(message, proc.stderr, args)
 
 
 class MonitorTest(unittest.TestCase):
@@ -383,6 +897,19 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertNotEqual(off.returncode, 0)
             self.assertEqual(off.stdout, "")
 
+            # Python bytecode in the tree (kunit.py run without -B) has no
+            # say in the key.
+            os.remove(os.path.join(src, "a.c"))
+            subprocess.run(["git", "checkout", "-q", "a.c"], cwd=src, check=True)
+            self.assertEqual(self.lib("src_tree .", src).stdout, tree.stdout)
+            for pyc in ("__pycache__/x.cpython-311.pyc",
+                        "tools/testing/kunit/__pycache__/kunit_parser.cpython-311.pyc",
+                        "y.pyc"):
+                os.makedirs(os.path.join(src, os.path.dirname(pyc)), exist_ok=True)
+                with open(os.path.join(src, pyc), "wb") as f:
+                    f.write(b"\0")
+            self.assertEqual(self.lib("src_tree .", src).stdout, tree.stdout)
+
             for d in ("one", "two"):
                 os.makedirs(os.path.join(tmp, d))
                 with open(os.path.join(tmp, d, "f.c"), "w") as f:
@@ -391,6 +918,96 @@ class ResultsCacheTest(unittest.TestCase):
             self.assertEqual(len(hashes), 1)
             os.rename(os.path.join(tmp, "two", "f.c"), os.path.join(tmp, "two", "g.c"))
             self.assertNotIn(self.lib("files_hash two/g.c", tmp).stdout, hashes)
+
+
+class BaseFactsTest(unittest.TestCase):
+    """harness/stacks/BASE: each base's stack and facts in one file."""
+
+    def fact(self, base, key):
+        proc = subprocess.run(
+            ["bash", "-c", f'. {os.path.join(HARNESS, "lib.sh")}; base_fact "$1" "$2"',
+             "-", base, key], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout.rstrip("\n")
+
+    def test_every_base_is_complete(self):
+        bases = os.listdir(os.path.join(HARNESS, "stacks"))
+        self.assertIn("7.3", bases)
+        for base in bases:
+            with self.subTest(base=base):
+                self.assertTrue(self.fact(base, "suites"))
+                self.assertTrue(os.path.isfile(os.path.join(REPO, self.fact(base, "tests"))))
+                self.assertIn(self.fact(base, "debug"), ("0", "1"))
+                names = {t.name for t in tests_list.read(
+                    os.path.join(REPO, self.fact(base, "tests")))}
+                for race in self.fact(base, "stress").split():
+                    trigger, _, test = race.partition(":")
+                    self.assertIn(trigger, ("decode", "numa_maps", "kvm"))
+                    self.assertIn(test, names)
+                with open(os.path.join(HARNESS, "stacks", base)) as f:
+                    kinds = [line.split() for line in f
+                             if line.split() and line.split()[0] in ("base", "fix", "series")]
+                self.assertTrue(kinds)
+                for _, directory in kinds:
+                    self.assertTrue(os.path.isfile(os.path.join(REPO, directory, "series")),
+                                    directory)
+
+    def test_facts(self):
+        self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
+        self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
+        self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
+        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "")
+        self.assertEqual(self.fact("6.12", "debug"), "0")
+
+
+class ReplaceDirTest(unittest.TestCase):
+    """lib.sh's replace_dir: how out/BASE.new becomes out/BASE."""
+
+    def test_replace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            lib = os.path.join(HARNESS, "lib.sh")
+            new, final = os.path.join(tmp, "7.3.new"), os.path.join(tmp, "7.3")
+            for run in ("one", "two"):
+                os.makedirs(os.path.join(new, "patched"))
+                with open(os.path.join(new, "patched", "bzImage"), "w") as f:
+                    f.write(run)
+                subprocess.run(["bash", "-c", f'set -e; . {lib}; replace_dir "$1" "$2"',
+                                "-", new, final], check=True)
+                self.assertEqual(sorted(os.listdir(tmp)), ["7.3"])
+                with open(os.path.join(final, "patched", "bzImage")) as f:
+                    self.assertEqual(f.read(), run)
+
+
+class KdirWorktreeTest(unittest.TestCase):
+    """lib.sh's kdir_worktree: a worktree of another KDIR is made anew."""
+
+    def test_second_kdir_gets_its_own_worktree(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            heads = {}
+            for name in ("a", "b"):
+                repo = os.path.join(tmp, name)
+                os.makedirs(repo)
+                with open(os.path.join(repo, "f"), "w") as f:
+                    f.write(name + "\n")
+                for args in (["init", "-q"], ["add", "f"], ["commit", "-q", "-m", name]):
+                    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                                    *args], cwd=repo, check=True, capture_output=True)
+                heads[name] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo,
+                                             capture_output=True, text=True).stdout.strip()
+            work = os.path.join(tmp, "kdir-7.3")
+            lib = os.path.join(HARNESS, "lib.sh")
+            for name in ("a", "a", "b"):
+                proc = subprocess.run(
+                    ["bash", "-c", f'set -e; . {lib}; kdir_worktree "$1" "$2" "$3"',
+                     "-", os.path.join(tmp, name), work, heads[name]],
+                    capture_output=True, text=True)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                with open(os.path.join(work, "f")) as f:
+                    self.assertEqual(f.read(), name + "\n")
+                common = subprocess.run(
+                    ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                    cwd=work, capture_output=True, text=True).stdout.strip()
+                self.assertEqual(common, os.path.realpath(os.path.join(tmp, name, ".git")))
 
 
 class ApplySeriesTest(unittest.TestCase):

@@ -1,0 +1,45 @@
+#!/bin/bash
+# retest.sh TEST STATE: boot the STATE kernel (baseline, nowalkfix,
+# patched, debug) that the last verify of $BASE built, out/BASE/STATE,
+# once with guest test TEST, judge the console and print the result:
+# no download, no build.  The console goes to out/BASE/retest/STATE-TEST.log.
+# Exits 0 when every row is PASS or SKIP.  Environment: BASE, VM_TIMEOUT
+# (instead of the tests list's), ZAP_SECONDS (as for verify.sh),
+# KUNIT_TREE (a kernel tree whose kunit.py parses a KUnit console;
+# default the source tree verify used).
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+test_name=${1:-}
+state=${2:-}
+if [ -z "$test_name" ] || [ -z "$state" ]; then
+	die "usage: make retest TEST=NAME STATE=baseline|nowalkfix|patched|debug [BASE=$BASE]"
+fi
+need python3 python3
+tests_list=$(tests_list_for_base "$BASE")
+TESTS=$test_name "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+read -r _ expect timeout < <("$HARNESS_DIR/tests_list.py" "$tests_list" entry "$test_name")
+dir=$OUT_DIR/$BASE/$state
+for f in bzImage initramfs.cpio; do
+	[ -f "$dir/$f" ] ||
+		die "$dir/$f not found: no $state kernel of BASE=$BASE built; run make verify BASE=$BASE first"
+done
+lock_base "$BASE" retest
+check_qemu
+
+tree=${KUNIT_TREE:-$CACHE_DIR/src/$BASE}
+[ -n "${KUNIT_TREE:-}" ] || [ -d "$tree" ] || tree=$CACHE_DIR/kdir-$BASE
+mkdir -p "$OUT_DIR/$BASE/retest"
+log=$OUT_DIR/$BASE/retest/$state-$test_name.log
+t0=$SECONDS
+rc=0
+VM_TIMEOUT=${VM_TIMEOUT:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" \
+	"$dir/initramfs.cpio" "$test_name" "$log" \
+	${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?
+log "$state: $test_name: run-vm.sh exited $rc after $((SECONDS - t0)) s; console in $log"
+"$HARNESS_DIR/judge.py" "$log" "$test_name" --kunit-tree "$tree" --brief \
+	--state "$state" --expect "$expect" --seconds "$((SECONDS - t0))" >"$log.rows"
+cat "$log.rows"
+# A row: STATE TEST STATUS DETAIL.
+awk '$3 != "PASS" && $3 != "SKIP" { bad = 1 } END { exit bad }' "$log.rows"

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Read a guest tests list (guest/tests.list, guest/tests-BASE.list).
+
+    tests_list.py LIST check          fail, naming the known tests, when a
+                                      word of $TESTS is not a test of LIST
+    tests_list.py LIST select STATE   "NAME EXPECT TIMEOUT" of each test
+                                      to run on kernel STATE, in order
+    tests_list.py LIST entry NAME     "NAME EXPECT TIMEOUT" of test NAME
+
+A list has one test a line: name, baseline expectation (fail, pass,
+race, peer), timeout in seconds and, optionally, the comma-separated
+kernels it runs on (default baseline,patched,debug); "#" starts a
+comment line.  Environment: TESTS (the names to run, default all),
+RACE_BASELINE=0 (no race test on the baseline).
+"""
+
+import os
+import sys
+
+DEFAULT_KERNELS = ("baseline", "patched", "debug")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Test:
+    def __init__(self, name, expect, timeout, kernels=None):
+        self.name = name
+        self.expect = expect
+        self.timeout = int(timeout)
+        self.kernels = tuple(kernels.split(",")) if kernels else DEFAULT_KERNELS
+
+    def __repr__(self):
+        return f"Test({self.name!r}, {self.expect!r}, {self.timeout})"
+
+
+def read(path):
+    tests = []
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if not words or words[0].startswith("#"):
+                continue
+            tests.append(Test(*words[:4]))
+    return tests
+
+
+def unknown(tests, wanted):
+    """The words of WANTED that name no test."""
+    names = {t.name for t in tests}
+    return [w for w in wanted if w not in names]
+
+
+def select(tests, state, wanted=None, race_baseline=True):
+    """The tests to run on kernel STATE: those that run there, of WANTED
+    (all when empty), without the race tests on the baseline unless
+    RACE_BASELINE."""
+    return [t for t in tests
+            if state in t.kernels
+            and (not wanted or t.name in wanted)
+            and not (state == "baseline" and t.expect == "race"
+                     and not race_baseline)]
+
+
+def main(argv):
+    if len(argv) < 3 or argv[2] not in ("check", "select", "entry") or \
+            (argv[2] != "check") != (len(argv) == 4) or len(argv) > 4:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    path = argv[1]
+    try:
+        tests = read(path)
+    except (OSError, TypeError, ValueError) as e:
+        print(f"error: cannot read the tests list {path}: {e}", file=sys.stderr)
+        return 1
+    wanted = os.environ.get("TESTS", "").split()
+    if argv[2] == "check":
+        bad = unknown(tests, wanted)
+        if bad:
+            print(f"error: TESTS: no test {', '.join(repr(w) for w in bad)} in "
+                  f"{os.path.relpath(path, REPO)}; known: "
+                  f"{' '.join(t.name for t in tests)}", file=sys.stderr)
+            return 1
+        return 0
+    if argv[2] == "entry":
+        tests = [t for t in tests if t.name == argv[3]]
+        if not tests:
+            print(f"error: no test {argv[3]!r} in {os.path.relpath(path, REPO)}",
+                  file=sys.stderr)
+            return 1
+        print(tests[0].name, tests[0].expect, tests[0].timeout)
+        return 0
+    race_baseline = os.environ.get("RACE_BASELINE", "1") != "0"
+    for t in select(tests, argv[3], wanted, race_baseline):
+        print(t.name, t.expect, t.timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
