@@ -7,7 +7,8 @@
 #   tests           only the test patches (subject "vfio: selftests:",
 #                   "selftests..." or mentioning KUnit): the baseline, the
 #                   unpatched kernel carrying the new tests
-#   without:PREFIX  all but the patches whose subject starts with PREFIX
+#   without:PREFIX[|PREFIX...]
+#                   all but the patches whose subject starts with a PREFIX
 #   none            none: what the series applies to
 #
 # A patch that does not apply is named with the file that failed, the
@@ -50,7 +51,14 @@ keep() {
 	all) return 0 ;;
 	none) return 1 ;;
 	tests) is_test_patch "$2" ;;
-	without:*) [[ "$(subject_of "$2")" != "${filter#without:}"* ]] ;;
+	without:*)
+		local prefix prefixes subject
+		subject=$(subject_of "$2")
+		IFS='|' read -r -a prefixes <<<"${filter#without:}"
+		for prefix in "${prefixes[@]}"; do
+			[[ $subject != "$prefix"* ]] || return 1
+		done
+		;;
 	*) die "unknown filter '$filter'" ;;
 	esac
 }

@@ -48,6 +48,13 @@ base_fact() {
 	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print; exit }' "$file"
 }
 
+# base_facts BASE KEY: the rest of every line of KEY, one a line.
+base_facts() {
+	local file=$HARNESS_DIR/stacks/$1
+	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
+	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print }' "$file"
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
 # version any of them has.
 suites_for_base() {

@@ -25,8 +25,8 @@ A "race" test is measured on the baseline, never gated there; its counts
 import json
 import sys
 
-STATES = ("baseline", "nowalkfix", "patched", "debug")
-SERIES_STATES = ("nowalkfix", "patched", "debug")
+STATES = ("baseline", "nowalkfix", "kvmonly", "patched", "debug")
+SERIES_STATES = ("nowalkfix", "kvmonly", "patched", "debug")
 
 
 def is_check(row):
@@ -139,7 +139,8 @@ def main(header_path, results_path, summary_path):
                          f"{row.get('spurious', 0)} spurious errors")
 
     states = [s for s in STATES
-              if s != "nowalkfix" or any(r["state"] == s for r in rows)]
+              if s in ("baseline", "patched", "debug")
+              or any(r["state"] == s for r in rows)]
     width = max([len(t) for t in tests] + [4])
     lines = [header, "",
              f"{'test':<{width}}  " +

@@ -5,7 +5,8 @@
 #   2. checkpatch --strict every patch of ours (harness/stacks/$BASE);
 #   3. apply the stack: "base" and "fix" directories to every kernel, of
 #      the "series" directories all patches (patched), only the test
-#      patches (baseline) or all but the page-walk fix (nowalkfix);
+#      patches (baseline), or part of the series (nowalkfix, kvmonly:
+#      harness/stacks/BASE);
 #   4. build every patch of the series in turn (bisectability);
 #   5. build the kernels and compare W=1/sparse/kernel-doc warnings of the
 #      touched files before and after the series;
@@ -148,17 +149,19 @@ run_state() {
 
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-baseline tests
 run_state baseline vm
-# The series without its page-walk fix: does the retry alone hold when
-# page walks zap?  Where the debug kernel is built, this is one too, so
+# Kernels with part of the series (harness/stacks/BASE, "partial"), for
+# the tests that name them.  nowalkfix: does the retry alone hold when
+# page walks zap?  Where the debug kernel is built, it is one too, so
 # that lockdep and might_sleep() watch the retry loops while they run.
-if [ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select nowalkfix)" ]; then
-	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-nowalkfix without:mm/pagewalk:
-	if [ "${DEBUG:-1}" != 0 ]; then
-		run_state nowalkfix debug
+while read -r state filter <&3; do
+	[ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")" ] || continue
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" "pfnmap-$state" "$filter"
+	if [ "$state" = nowalkfix ] && [ "${DEBUG:-1}" != 0 ]; then
+		run_state "$state" debug
 	else
-		run_state nowalkfix vm
+		run_state "$state" vm
 	fi
-fi
+done 3< <(base_facts "$BASE" partial)
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
