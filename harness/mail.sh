@@ -11,13 +11,15 @@
 #      (the patches in the repository carry none: only the person who
 #      sends them can certify the DCO); for a stable backport, fill in the
 #      "commit @UPSTREAM@ upstream." line from $UPSTREAM_COMMITS, and when
-#      that commit is in the tree (KDIR), take its message and trailers,
-#      keeping the backport's [ ... ] notes;
+#      that commit is in the tree (KDIR), take its message, trailers and
+#      author, keeping the backport's [ ... ] notes;
 #   3. b4 prep: enroll, revision and prefixes from the directory's b4-prep
 #      file, the cover letter from its cover-letter file, To/Cc from
 #      scripts/get_maintainer.pl (--auto-to-cc), and --check;
 #   4. b4 send --no-sign -o out/mail/NAME: the mails are written, never
-#      sent (sendemail.smtpServer is /bin/false besides);
+#      sent (sendemail.smtpServer is /bin/false besides); without KDIR
+#      they are a preview in out/mail-preview/NAME, without the private
+#      base-commit: of the Debian tarball;
 #   5. check the written patches with checkpatch --strict and `git am`
 #      them back onto the base: the tree must come out the same.
 # Fails on any b4 check error, any b4 or checkpatch warning but the
@@ -149,6 +151,8 @@ subject = msg.split("\n", 1)[0]
 sha = shas.get(subject, "")
 if not re.fullmatch(r"[0-9a-f]{40}", sha):
     sys.exit(f"no mainline commit for \"{subject}\" in {sys.argv[1]}")
+if sha == "0" * 40 and sys.argv[2] != "1":
+    sys.exit(f"{sys.argv[1]}: the all-zero id is mail-check's placeholder, not a mainline commit")
 mainline = subprocess.run(["git", "log", "-1", "--format=%B", sha],
                           capture_output=True, text=True)
 if mainline.returncode == 0:
@@ -157,18 +161,31 @@ if mainline.returncode == 0:
     title, _, body = mainline.stdout.partition("\n")
     notes = msg[msg.find("\n[ 6."):] if "\n[ 6." in msg else ""
     msg = f"{title}\n\ncommit {sha} upstream.\n{body.rstrip()}\n{notes.lstrip()}"
+    # A backport keeps the mainline commit's author.
+    author = subprocess.run(["git", "log", "-1", "--format=%an <%ae>", sha],
+                            capture_output=True, text=True,
+                            check=True).stdout.strip()
+    amend = ["--author", author]
 else:
     msg = msg.replace("commit @UPSTREAM@ upstream.", f"commit {sha} upstream.", 1)
-subprocess.run(["git", "commit", "-q", "--amend", "-F", "-"], input=msg,
-               text=True, check=True)
+    amend = []
+subprocess.run(["git", "commit", "-q", "--amend", *amend, "-F", "-"],
+               input=msg, text=True, check=True)
 PY
 	chmod +x "$tmp/fill-upstream"
 	git -C "$work" rebase -q pfnmap-mailbase \
-		--exec "$tmp/fill-upstream '$(realpath "$UPSTREAM_COMMITS")'" >/dev/null ||
+		--exec "$tmp/fill-upstream '$(realpath "$UPSTREAM_COMMITS")' '${PFNMAP_MAIL_CHECK:-0}'" >/dev/null ||
 		die "the backports cannot be sent before their mainline commits exist"
 }
 
-out=$OUT_DIR/mail
+# Mails based on the harness's Debian tarball commit are a preview: that
+# commit exists only here, so they carry no base-commit: and go to
+# out/mail-preview/.  With KDIR they are based on your tree's KDIR_REF.
+if [ -n "${KDIR:-}" ]; then
+	out=$OUT_DIR/mail
+else
+	out=$OUT_DIR/mail-preview
+fi
 mkdir -p "$out"
 failed=0
 while read -r dir; do
@@ -193,9 +210,19 @@ while read -r dir; do
 	git -C "$work" checkout -q -B "pfnmap-mail-$sname"
 	grep -q '^commit @UPSTREAM@ upstream\.$' <(git -C "$work" log --format=%B pfnmap-mailbase..) &&
 		fill_upstream
-	# The sender becomes the author and signs off.
-	git -C "$work" rebase -q pfnmap-mailbase \
-		--exec 'git commit -q --amend --no-edit --reset-author -s' >/dev/null
+	# The sender signs off, and becomes the author of every patch but a
+	# backport whose mainline commit is in the tree (it keeps that
+	# commit's author).
+	cat >"$tmp/sign" <<'SH'
+#!/bin/sh
+sha=$(git log -1 --format=%B | sed -n 's/^commit \([0-9a-f]\{40\}\) upstream\.$/\1/p' | head -n 1)
+if [ -n "$sha" ] && git cat-file -e "$sha^{commit}" 2>/dev/null; then
+	exec git commit -q --amend --no-edit -s
+fi
+exec git commit -q --amend --no-edit --reset-author -s
+SH
+	chmod +x "$tmp/sign"
+	git -C "$work" rebase -q pfnmap-mailbase --exec "$tmp/sign" >/dev/null
 
 	# b4: enroll, revision and prefixes, cover letter, recipients, checks.
 	(
@@ -218,6 +245,11 @@ while read -r dir; do
 		rm -rf "${out:?}/$sname"
 		b4 send --no-sign -o "$out/$sname" </dev/null >>"$tmp/b4.log" 2>&1 || exit 1
 	) || { cat "$tmp/b4.log" >&2; die "$sname: b4 failed"; }
+	if [ -z "${KDIR:-}" ]; then
+		sed -i '/^base-commit: /d' "$out/$sname"/*.eml
+		! grep -q '^base-commit: ' "$out/$sname"/*.eml ||
+			die "$sname: a preview mail still names the private base commit"
+	fi
 
 	# b4's verdict: no error, and no warning but unknown commit ids.
 	sed 's/\x1b\[[0-9;]*m//g' "$tmp/check.log" >"$out/$sname.b4-check.txt"
@@ -268,8 +300,12 @@ while read -r dir; do
 		failed=1
 	fi
 	nsob=$npatch
-	log "$sname: ${#mails[@]} mails in out/mail/$sname ($summary; $nsob signed off by $name)"
+	log "$sname: ${#mails[@]} mails in ${out#"$OUT_DIR"/}/$sname ($summary; $nsob signed off by $name)"
 done < <(series_dirs_of "$BASE")
 
 [ "$failed" = 0 ] || die "the mails are not ready"
-log "mails written to $out, nothing sent; see README, \"Sending it\""
+if [ -n "${KDIR:-}" ]; then
+	log "mails written to $out, nothing sent; see README, \"Sending it\""
+else
+	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (README, \"Sending it\")"
+fi

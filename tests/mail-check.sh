@@ -11,6 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 export MAIL_FROM="Mail Check <mail-check@example.org>" OUT_DIR=$tmp/out
 
 BASE=7.3 harness/mail.sh
+# Without KDIR the mails are a preview, without the private base-commit.
+[ -d "$OUT_DIR/mail-preview/pfnmap-enoent" ] || { echo "mail-check: no preview mails" >&2; exit 1; }
+! grep -l '^base-commit: ' "$OUT_DIR"/mail-preview/*/*.eml || { echo "mail-check: a preview names the private base commit" >&2; exit 1; }
 
 # One placeholder id per backported subject.
 grep -v '^#' stable/6.12/series | while read -r patch; do
@@ -19,5 +22,5 @@ grep -v '^#' stable/6.12/series | while read -r patch; do
 	cont=$(sed -n '/^Subject: /{n;/^ /p}' "stable/6.12/$patch")
 	echo "0000000000000000000000000000000000000000 $subject${cont}"
 done >"$tmp/upstream"
-BASE=6.12 UPSTREAM_COMMITS=$tmp/upstream harness/mail.sh
+BASE=6.12 UPSTREAM_COMMITS=$tmp/upstream PFNMAP_MAIL_CHECK=1 harness/mail.sh
 echo "mail-check: passed"
