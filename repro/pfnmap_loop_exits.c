@@ -79,7 +79,8 @@ static unsigned long get_param(const char *name)
 
 /*
  * The parent takes the child's vCPU fd with pidfd_getfd(), to read kvm_run
- * after the child's death: the child sends the fd's number down a pipe.
+ * after the child's death: the child sends the fd's number down a pipe
+ * and waits for the parent's word on another before it runs the vCPU.
  */
 static int take_fd(pid_t pid, int pipe_rd)
 {
@@ -98,8 +99,10 @@ static int take_fd(pid_t pid, int pipe_rd)
 }
 
 /* The access, in the child: the ioctl's errno, 0 for success. */
-static int access_map(int kvm, int first, char *map, int pipe_wr)
+static int access_map(int kvm, int first, char *map, int pipe_wr, int ack_rd)
 {
+	char ack;
+
 	struct kvm_run *run;
 	int vcpu, ret;
 
@@ -112,8 +115,9 @@ static int access_map(int kvm, int first, char *map, int pipe_wr)
 		return -dma_map(map, SZ_4K, 0);
 	}
 	vcpu = kvm_guest(guest_code, sizeof(guest_code), map, SZ_2M, &run);
-	if (write(pipe_wr, &vcpu, sizeof(vcpu)) != sizeof(vcpu))
-		fail("write: %s\n", strerror(errno));
+	if (write(pipe_wr, &vcpu, sizeof(vcpu)) != sizeof(vcpu) ||
+	    read(ack_rd, &ack, 1) != 1)
+		fail("no word from the parent: %s\n", strerror(errno));
 	ret = ioctl(vcpu, KVM_RUN, 0) ? errno : 0;
 	if (!ret && (run->exit_reason != KVM_EXIT_IO || run->io.port != EXIT_PORT)) {
 		printf("# unexpected exit %u\n", run->exit_reason);
@@ -133,7 +137,7 @@ int main(int argc, char *argv[])
 	int kill_it = !strcmp(mode, "kill"), first = !strcmp(mode, "first");
 	int expect = kvm ? EFAULT : EINVAL;
 	unsigned long faults, want;
-	int fd, status, ret, pfd[2];
+	int fd, status, ret, pfd[2], ack[2];
 	struct kvm_run *run = NULL;
 	double sent = 0, gone;
 	pid_t pid;
@@ -153,7 +157,7 @@ int main(int argc, char *argv[])
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		fail("mmap: %s\n", strerror(errno));
-	if (pipe(pfd))
+	if (pipe(pfd) || pipe(ack))
 		fail("pipe: %s\n", strerror(errno));
 
 	set_param("faults", 0);
@@ -166,12 +170,15 @@ int main(int argc, char *argv[])
 		fail("fork: %s\n", strerror(errno));
 	if (!pid) {
 		alarm(10);
-		ret = access_map(kvm, first, map, pfd[1]);
+		ret = access_map(kvm, first, map, pfd[1], ack[0]);
 		printf("# %s: %s\n", kvm ? "KVM_RUN" : "MAP_DMA",
 		       ret ? strerror(ret) : "success");
 		fflush(stdout);
 		_exit(ret == expect ? 0 : 1);
 	}
+	/* A child that dies before it sends its vCPU fd ends the read. */
+	close(pfd[1]);
+	close(ack[0]);
 	if (kvm) {
 		int vcpu = take_fd(pid, pfd[0]);
 
@@ -179,6 +186,8 @@ int main(int argc, char *argv[])
 			   MAP_SHARED, vcpu, 0);
 		if (run == MAP_FAILED)
 			fail("mmap kvm_run of the child's vCPU: %s\n", strerror(errno));
+		if (write(ack[1], "", 1) != 1)
+			fail("write: %s\n", strerror(errno));
 	}
 	if (kill_it) {
 		usleep(500000);
@@ -191,6 +200,8 @@ int main(int argc, char *argv[])
 	set_param("fault_mode", 0);
 	set_param("fault_delay_ms", 0);
 	faults = get_param("faults");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
+		skip("the child skipped\n");
 
 	if (first) {
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
