@@ -10,6 +10,8 @@
 #   without:PREFIX[|PREFIX...]
 #                   all but the patches whose subject starts with a PREFIX
 #   none            none: what the series applies to
+# and FILTER+probe: the same, plus the "probe" directories (test-only
+# instrumentation applied after the series), which are left out otherwise.
 #
 # A patch that does not apply is named with the file that failed, the
 # half-applied state is thrown away, and the script fails.
@@ -44,8 +46,15 @@ is_test_patch() {
 	return 1
 }
 
+probe=0
+if [[ $filter == *+probe ]]; then
+	probe=1
+	filter=${filter%+probe}
+fi
+
 # keep KIND PATCH: does FILTER keep PATCH of a directory of KIND?
 keep() {
+	[ "$1" != probe ] || return $((1 - probe))
 	[ "$1" = series ] || return 0
 	case $filter in
 	all) return 0 ;;

@@ -149,7 +149,7 @@ kdir_worktree() {
 stack_of() {
 	local file=${STACK_FILE:-$HARNESS_DIR/stacks/$1}
 	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
-	awk '$1 == "base" || $1 == "fix" || $1 == "series"' "$file"
+	awk '$1 == "base" || $1 == "fix" || $1 == "series" || $1 == "probe"' "$file"
 }
 
 # series_dirs_of BASE [KIND...]: the directories of those kinds (default:

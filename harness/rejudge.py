@@ -34,7 +34,7 @@ def recorded_rows(out):
 
 def boots(out):
     """(state, test, log) of every judged boot of the run."""
-    for state in ("baseline", "nowalkfix", "kvmonly", "patched", "debug"):
+    for state in ("baseline", "nowalkfix", "kvmonly", "depth", "patched", "debug"):
         sdir = os.path.join(out, state)
         if not os.path.isdir(sdir):
             continue

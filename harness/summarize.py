@@ -25,8 +25,8 @@ A "race" test is measured on the baseline, never gated there; its counts
 import json
 import sys
 
-STATES = ("baseline", "nowalkfix", "kvmonly", "patched", "debug")
-SERIES_STATES = ("nowalkfix", "kvmonly", "patched", "debug")
+STATES = ("baseline", "nowalkfix", "kvmonly", "depth", "patched", "debug")
+SERIES_STATES = ("nowalkfix", "kvmonly", "depth", "patched", "debug")
 
 
 def is_check(row):

@@ -1096,7 +1096,10 @@ class ApplySeriesTest(unittest.TestCase):
         self.new_file_patch(series, "f", "mm/pagewalk: fix")
         self.new_file_patch(series, "k", "mm/memory: add KUnit tests")
         self.new_file_patch(series, "t", "vfio: selftests: Add a test")
-        stack = [("base", base), ("series", series)]
+        probe = os.path.join(self.tmp.name, "probe")
+        os.makedirs(probe)
+        self.new_file_patch(probe, "p", "test-only: count")
+        stack = [("base", base), ("series", series), ("probe", probe)]
         for filt, want in (
                 ("all", ["mm/x: upstream fix", "mm/pagewalk: fix",
                          "mm/memory: add KUnit tests",
@@ -1108,7 +1111,10 @@ class ApplySeriesTest(unittest.TestCase):
                                           "mm/memory: add KUnit tests",
                                           "vfio: selftests: Add a test"]),
                 ("without:mm/pagewalk:|vfio: selftests:",
-                 ["mm/x: upstream fix", "mm/memory: add KUnit tests"])):
+                 ["mm/x: upstream fix", "mm/memory: add KUnit tests"]),
+                ("without:mm/pagewalk:+probe",
+                 ["mm/x: upstream fix", "mm/memory: add KUnit tests",
+                  "vfio: selftests: Add a test", "test-only: count"])):
             proc = self.apply(filt, stack)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertEqual(list(reversed(self.subjects())), want, filt)
