@@ -961,7 +961,7 @@ class BaseFactsTest(unittest.TestCase):
         self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
         self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
-        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "")
+        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "FILE_PATH_CHANGES")
         self.assertEqual(self.fact("6.12", "debug"), "0")
 
 
