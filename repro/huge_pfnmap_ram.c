@@ -23,22 +23,8 @@
  * Exit status: 0 success, 1 failure, 4 skipped (no device).
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
+#include "common.h"
 #include "vmstat.h"
-
-#define SZ_2M	0x200000UL
-#define SZ_1G	0x40000000UL
-#define KSFT_SKIP 4
-
-#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
 
 /* An address OFFSET past a 1 GiB boundary with 1 GiB free after it. */
 static char *reserve(unsigned long offset)
@@ -68,18 +54,6 @@ static void check_pattern(const char *when, char *p)
 	for (unsigned long off = 0; off < SZ_1G; off += SZ_2M)
 		if (*(volatile uint64_t *)(p + off) != (off ^ 0x5a5a5a5a))
 			fail("%s: wrong data at offset 0x%lx\n", when, off);
-}
-
-static void read_file(const char *path)
-{
-	char buf[4096];
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
 }
 
 static void walk(char *p, long splits)

@@ -74,17 +74,8 @@ static void *toggle_decode(void *arg)
 
 static void *read_numa_maps(void *arg)
 {
-	char buf[4096];
-	int fd;
-
-	while (!atomic_load(&stop)) {
-		fd = open("/proc/self/numa_maps", O_RDONLY);
-		if (fd < 0)
-			fail("/proc/self/numa_maps: %s\n", strerror(errno));
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-	}
+	while (!atomic_load(&stop))
+		read_file("/proc/self/numa_maps");
 	return NULL;
 }
 

@@ -41,41 +41,12 @@
 
 #include "kvm.h"
 
-#define PARAMS "/sys/module/test_huge_pfnmap/parameters/"
-#define SZ_2M 0x200000UL
-
 /* mov eax, [SLOT1_GPA]; out EXIT_PORT, al; hlt */
 static const unsigned char guest_code[] = {
 	0xa1, 0x00, 0x00, 0x00, 0x40,
 	0xe6, EXIT_PORT,
 	0xf4,
 };
-
-static void set_param(const char *name, unsigned long value)
-{
-	char path[128], buf[32];
-	int fd, len;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	len = snprintf(buf, sizeof(buf), "%lu", value);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, buf, len) != len)
-		fail("%s: %s\n", path, strerror(errno));
-	close(fd);
-}
-
-static unsigned long get_param(const char *name)
-{
-	char path[128], buf[32] = "";
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
-		fail("%s: %s\n", path, strerror(errno));
-	close(fd);
-	return strtoul(buf, NULL, 0);
-}
 
 /*
  * The parent takes the child's vCPU fd with pidfd_getfd(), to read kvm_run
@@ -147,7 +118,7 @@ int main(int argc, char *argv[])
 	    (!bound && !kill_it && !first && strcmp(mode, "unlock")))
 		skip("usage: %s BDF vfio|kvm first|bound|unlock|kill\n", argv[0]);
 	fd = open("/dev/test_huge_pfnmap", O_RDWR);
-	if (fd < 0 || access(PARAMS "faults", W_OK))
+	if (fd < 0 || access(TESTDEV_PARAMS "faults", W_OK))
 		skip("no /dev/test_huge_pfnmap with a faults counter: %s\n",
 		     strerror(errno));
 	if (kvm && access("/dev/kvm", R_OK | W_OK))
@@ -160,9 +131,9 @@ int main(int argc, char *argv[])
 	if (pipe(pfd) || pipe(ack))
 		fail("pipe: %s\n", strerror(errno));
 
-	set_param("faults", 0);
-	set_param("fault_delay_ms", kill_it ? 100 : 0);
-	set_param("fault_mode", first ? 0 : bound ? 2 : 3);
+	testdev_set("faults", 0);
+	testdev_set("fault_delay_ms", kill_it ? 100 : 0);
+	testdev_set("fault_mode", first ? 0 : bound ? 2 : 3);
 	if (first)
 		expect = 0;
 	pid = fork();
@@ -197,9 +168,9 @@ int main(int argc, char *argv[])
 	if (waitpid(pid, &status, 0) != pid)
 		fail("waitpid: %s\n", strerror(errno));
 	gone = now();
-	set_param("fault_mode", 0);
-	set_param("fault_delay_ms", 0);
-	faults = get_param("faults");
+	testdev_set("fault_mode", 0);
+	testdev_set("fault_delay_ms", 0);
+	faults = testdev_get("faults");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
 		skip("the child skipped\n");
 

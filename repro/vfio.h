@@ -1,33 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the stand-alone reproducers share: opening a device through a VFIO
- * type1 container, finding its large BAR, mapping for DMA.  Only the VFIO
- * uapi, so that they run on kernels without tools/testing/selftests/vfio.
+ * What the VFIO reproducers share: opening a device through a VFIO type1
+ * container, finding its large BAR, mapping for DMA.  Only the VFIO uapi,
+ * so that they run on kernels without tools/testing/selftests/vfio.
  */
 #ifndef REPRO_VFIO_H
 #define REPRO_VFIO_H
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#define SZ_4K	0x1000UL
-#define SZ_1G	0x40000000UL
-#define KSFT_SKIP 4
-
-#define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); exit(1); } while (0)
-#define skip(...) do { printf("SKIP: " __VA_ARGS__); exit(KSFT_SKIP); } while (0)
+#include "common.h"
 
 static int container, device;
 
@@ -116,14 +102,6 @@ static inline char *mmap_big_bar(struct vfio_region_info *bar, uint64_t size)
 	if (map == MAP_FAILED)
 		fail("mmap BAR: %s\n", strerror(errno));
 	return map;
-}
-
-static inline double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Enable or disable the device's memory decode in its config space. */

@@ -88,16 +88,8 @@ static void *toggler(void *arg)
 
 static void *numa_maps_reader(void *arg)
 {
-	char buf[4096];
-	int fd;
-
 	while (atomic_load(&state) != STOP) {
-		fd = open("/proc/self/numa_maps", O_RDONLY);
-		if (fd < 0)
-			fail("/proc/self/numa_maps: %s\n", strerror(errno));
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
+		read_file("/proc/self/numa_maps");
 		atomic_fetch_add(&reads, 1);
 	}
 	return NULL;

@@ -23,18 +23,6 @@
 
 #include "vfio.h"
 
-#define PARAM "/sys/module/test_huge_pfnmap/parameters/fault_mode"
-#define SZ_2M 0x200000UL
-
-static void set_fault_mode(const char *mode)
-{
-	int fd = open(PARAM, O_WRONLY);
-
-	if (fd < 0 || write(fd, mode, 1) != 1)
-		fail("%s: %s\n", PARAM, strerror(errno));
-	close(fd);
-}
-
 int main(int argc, char *argv[])
 {
 	const char *bdf = argc > 1 ? argv[1] : getenv("VFIO_SELFTESTS_BDF");
@@ -45,14 +33,14 @@ int main(int argc, char *argv[])
 	if (!bdf)
 		skip("usage: %s BDF\n", argv[0]);
 	fd = open("/dev/test_huge_pfnmap", O_RDWR);
-	if (fd < 0 || access(PARAM, W_OK))
+	if (fd < 0 || access(TESTDEV_PARAMS "fault_mode", W_OK))
 		skip("no /dev/test_huge_pfnmap with fault_mode: %s\n", strerror(errno));
 	vfio_open(bdf);
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		fail("mmap: %s\n", strerror(errno));
 
-	set_fault_mode("1");
+	testdev_set("fault_mode", 1);
 	pid = fork();
 	if (pid < 0)
 		fail("fork: %s\n", strerror(errno));
@@ -66,7 +54,7 @@ int main(int argc, char *argv[])
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		fail("waitpid: %s\n", strerror(errno));
-	set_fault_mode("0");
+	testdev_set("fault_mode", 0);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
 		fail("MAP_DMA did not return within 10 s: it kept retrying\n");
 	if (!WIFEXITED(status) || WEXITSTATUS(status))

@@ -28,18 +28,6 @@
 #include "vfio.h"
 #include "vmstat.h"
 
-static void read_file(const char *path)
-{
-	char buf[4096];
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		fail("%s: %s\n", path, strerror(errno));
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-}
-
 /* Read and DMA-map [vaddr, vaddr + size) of what is left of the mapping. */
 static void check_remaining(const char *what, char *vaddr, uint64_t size)
 {
