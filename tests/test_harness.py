@@ -275,6 +275,43 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
 
 
+class QuoteTest(unittest.TestCase):
+    """quote.py: README's numbers, printed from a run's directory."""
+
+    def test_races_and_depths(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = os.path.join(tmp, "7.3")
+            os.makedirs(os.path.join(run, "depth"))
+            rows = [{"test": "kunit", "state": "baseline", "status": "FAIL"},
+                    {"test": "race_numa_maps", "state": "baseline",
+                     "status": "FAIL", "maps": 40, "raced": 30,
+                     "spurious": 2},
+                    {"test": "race_numa_maps", "state": "depth",
+                     "status": "PASS", "maps": 4000, "raced": 3000}]
+            with open(os.path.join(run, "summary.json"), "w") as f:
+                json.dump({"header": "kernel 7.3.4 (x)\nqemu", "rows": rows,
+                           "notes": [], "problems": []}, f)
+            with open(os.path.join(run, "depth", "race_numa_maps.log"), "w") as f:
+                f.write("# pfnmap_retry_depth kvm: 0,0,0\r\n"
+                        "# pfnmap_retry_depth vfio_iommu_type1: 1000,17,2\n")
+            out = subprocess.run([os.path.join(HARNESS, "quote.py"), run],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("| race_numa_maps | baseline 2 in 30; depth 0 in 3,000 |",
+                          out.stdout)
+            self.assertIn("retry depth, vfio_iommu_type1, race_numa_maps on depth: "
+                          "1,019 lookups; 17 took 1, 2 took 2", out.stdout)
+            self.assertNotIn("kvm, race_numa_maps", out.stdout)
+            self.assertNotIn("kunit", out.stdout)
+
+    def test_not_a_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run([os.path.join(HARNESS, "quote.py"), tmp],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 2)
+            self.assertIn("summary.json not found", out.stderr)
+
+
 class RejudgeTest(unittest.TestCase):
     """rejudge.py: a finished run's consoles against its recorded rows."""
 
