@@ -25,7 +25,8 @@
 # (names from the tests list to run, default all), ZAP_SECONDS (run time
 # of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
 # per guest, instead of the tests list's), RACE_BASELINE=0 (no race
-# measurement on the baseline: it never gates), CACHE=0 (build every kernel and
+# measurement on the baseline: it never gates), MEASURE=0 (no kernel
+# that harness/stacks/BASE lists as "measure"), CACHE=0 (build every kernel and
 # run the static checks even when the results cache of lib.sh has them).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
@@ -161,7 +162,8 @@ while read -r state filter <&3; do
 	else
 		run_state "$state" vm
 	fi
-done 3< <(base_facts "$BASE" partial)
+done 3< <(base_facts "$BASE" partial
+	[ "${MEASURE:-1}" = 0 ] || base_facts "$BASE" measure)
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then

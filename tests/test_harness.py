@@ -728,7 +728,7 @@ class TestsListTest(unittest.TestCase):
             kernels = {"baseline", "patched", "debug"}
             with open(os.path.join(REPO, "harness", "stacks", base)) as f:
                 kernels |= {line.split()[1] for line in f
-                            if line.startswith("partial")}
+                            if line.startswith(("partial", "measure"))}
             tests = tests_list.read(os.path.join(REPO, "guest", name))
             self.assertTrue(tests, name)
             for t in tests:
