@@ -18,6 +18,7 @@ import os
 import sys
 
 import judge
+from summarize import STATES
 
 COMPARED = ("status", "maps", "raced", "spurious", "efault")
 
@@ -34,7 +35,7 @@ def recorded_rows(out):
 
 def boots(out):
     """(state, test, log) of every judged boot of the run."""
-    for state in ("baseline", "nowalkfix", "kvmonly", "depth", "patched", "debug"):
+    for state in STATES:
         sdir = os.path.join(out, state)
         if not os.path.isdir(sdir):
             continue
