@@ -1,0 +1,86 @@
+#!/bin/bash
+# bench.sh: boot the baseline and the patched kernel of the last make
+# verify of BASE in turn with repro/bench_pfnmap (guest test "bench") and
+# print the table of ratios patched/baseline that harness/bench.py makes.
+# Absolute times under QEMU TCG mean little; ratios between kernels booted
+# one after the other in one run do, read against the noise: each kernel
+# boots BENCH_ROUNDS times (default 2), alternating, and the table shows
+# how far apart a kernel's own boots are.
+#
+# Environment: BASE (default 7.3), BENCH_SIZES (ivshmem BAR sizes, powers
+# of two from 2M to 2G, default "256M 1G 2G": below 1G vfio-pci maps the
+# BAR with PMDs, which page walks do not split), BENCH_ROUNDS (boots per
+# kernel and size, at least 2), BENCH_SECONDS (length of each KVM
+# measurement, default 10).  Writes out/BASE/bench/: a console per boot,
+# summary.txt and summary.json.  Exits 1 when bench.py finds a boot that
+# measured less than asked.
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+sizes=${BENCH_SIZES:-256M 1G 2G}
+rounds=${BENCH_ROUNDS:-2}
+seconds=${BENCH_SECONDS:-10}
+
+# Bad input fails here, before any boot.
+base_fact "$BASE" suites >/dev/null
+for s in $sizes; do
+	case $s in
+	2M | 4M | 8M | 16M | 32M | 64M | 128M | 256M | 512M | 1G | 2G) ;;
+	*) die "BENCH_SIZES: '$s' is not a power of two from 2M to 2G (the KVM guest maps the BAR below 4 GiB), e.g. BENCH_SIZES='256M 1G 2G'" ;;
+	esac
+done
+[ -n "$sizes" ] || die "BENCH_SIZES is empty: give sizes, e.g. BENCH_SIZES='256M 1G 2G'"
+{ [[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 2 ]; } ||
+	die "BENCH_ROUNDS=$rounds: give 2 or more (two boots of a kernel measure the noise)"
+{ [[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ]; } ||
+	die "BENCH_SECONDS=$seconds: give whole seconds, 1 or more"
+need cpio cpio
+run=$OUT_DIR/$BASE
+for state in baseline patched; do
+	for f in bzImage initramfs.cpio; do
+		[ -f "$run/$state/$f" ] || die "$run/$state/$f not found: run make verify BASE=$BASE first"
+	done
+	cpio -it --quiet <"$run/$state/initramfs.cpio" | grep -qx 'tests/bin/bench_pfnmap' ||
+		die "$run/$state/initramfs.cpio has no bench_pfnmap (built before make bench existed): run make verify BASE=$BASE again"
+done
+lock_base "$BASE" bench
+check_qemu
+
+out=$run/bench.new
+rm -rf "$out"
+mkdir -p "$out"
+{
+	head -n 1 "$run/summary.txt"
+	echo "make bench at $(git -C "$REPO_DIR" describe --always --dirty), $(date -u +%Y-%m-%dT%H:%MZ)," \
+		"qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), TCG," \
+		"$(nproc) host cores; $rounds boots per kernel, kernels alternating;" \
+		"KVM measurements ${seconds} s"
+} >"$out/header.txt"
+
+for size in $sizes; do
+	for round in $(seq "$rounds"); do
+		for state in baseline patched; do
+			log "bench: BAR $size, $state, boot $round"
+			IVSHMEM_SIZE=$size "$HARNESS_DIR/run-vm.sh" "$run/$state/bzImage" \
+				"$run/$state/initramfs.cpio" bench "$out/$size-$state-$round.log" \
+				"BENCH_SECONDS=$seconds" || true
+		done
+	done
+done
+
+rc=0
+"$HARNESS_DIR/bench.py" "$out" || rc=$?
+[ "$rc" -le 1 ] || die "bench.py failed: the consoles stay in $out"
+# The third measurement of the issue, the retry depth under each race,
+# comes from make verify's depth kernel; quote.py prints it.
+if [ -f "$run/summary.json" ]; then
+	depth=$("$HARNESS_DIR/quote.py" "$run" | grep '^retry depth' || true)
+	{
+		echo
+		echo "Retry depth (make verify's depth kernel, $run):"
+		echo "${depth:-none recorded: make verify with MEASURE=1 measures it}"
+	} | tee -a "$out/summary.txt"
+fi
+replace_dir "$out" "$run/bench"
+exit "$rc"
