@@ -85,7 +85,7 @@ trap 'exit 143' TERM
 qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m "$mem" \
 	-nodefaults -display none -monitor "unix:$monitor,server,nowait" -no-reboot \
 	-device intel-iommu,intremap=on,eim=on \
-	-object memory-backend-ram,id=ivshmem,size=${IVSHMEM_SIZE:-1G},share=on \
+	-object "memory-backend-ram,id=ivshmem,size=${IVSHMEM_SIZE:-1G},share=on" \
 	-device ivshmem-plain,memdev=ivshmem \
 	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 $kunit harness.test=$test_name $*" \
