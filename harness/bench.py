@@ -8,8 +8,12 @@ BENCH_DIR holds the consoles harness/bench.sh wrote, SIZE-KERNEL-ROUND.log
 of repro/bench_pfnmap.c.  For each BAR size and measurement it prints the
 baseline's and the patched kernel's value (the mean of their boots'
 medians), the ratio patched/baseline, and the noise: how far the second
-boot of the same kernel lands from the first (baseline and patched, the
-larger of the two), so that a ratio is read against it.  Writes the table
+boot of the same kernel lands from the first (the largest such spread of
+the kernels), so that a ratio is read against it.  A nowalkfix kernel
+(the series without the page-walk patch), where bench.sh found one, gets
+its column and ratio too: it has every patch the MAP_DMA and KVM fault
+paths run, so patched/baseline against nowalkfix/baseline shows what a
+different build of code those paths never run moves the timings.  Writes the table
 to BENCH_DIR/summary.txt and the numbers to BENCH_DIR/summary.json.
 
 Exit status 1 when a console lacks "BENCH done" or a measurement, a KVM
@@ -24,7 +28,10 @@ import re
 import subprocess
 import sys
 
-LOG = re.compile(r"^(\d+[MG])-(baseline|patched)-(\d+)\.log$")
+LOG = re.compile(r"^(\d+[MG])-([a-z0-9]+)-(\d+)\.log$")
+# The kernels, in the order of the table's columns; baseline and patched
+# must be there.
+KERNELS = ("baseline", "nowalkfix", "patched")
 LINE = re.compile(r"BENCH (\w+)((?: [\w.:/-]+=\S+)*)")
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 
@@ -139,18 +146,26 @@ def summarize(bdir):
     table, data = [], {}
     for size in sorted(boots, key=size_key):
         kernels = boots[size]
+        names = [k for k in KERNELS if k in kernels]
+        for k in sorted(set(kernels) - set(KERNELS)):
+            problems.append(f"{size}: unknown kernel '{k}' (known: {', '.join(KERNELS)})")
         for k in ("baseline", "patched"):
+            if k not in names:
+                names.append(k)
+        for k in names:
             if len(kernels.get(k, [])) < 2:
                 problems.append(f"{size}: {len(kernels.get(k, []))} boot(s) of {k}, "
                                 "need two to measure the noise")
+        others = [k for k in names if k != "baseline"]
         table += [f"BAR {size}" + (" (PMD-mapped: smaller than a PUD)"
                                    if size_key(size) < 1024 else ""),
                   "",
-                  "| measurement | baseline | patched | patched/baseline | noise |",
-                  "|---|---:|---:|---:|---:|"]
+                  "| measurement | " + " | ".join(names) + " | " +
+                  " | ".join(f"{k}/baseline" for k in others) + " | noise |",
+                  "|---|" + "---:|" * (len(names) + len(others) + 1)]
         for label, name, key, unit, per in ROWS:
             vals = {k: [value(b, name, key, per) for b in kernels.get(k, [])]
-                    for k in ("baseline", "patched")}
+                    for k in names}
             if any(v is None for vs in vals.values() for v in vs) or \
                     not all(vals.values()):
                 if not any(name in b for bs in kernels.values() for b in bs):
@@ -158,16 +173,17 @@ def summarize(bdir):
                 else:
                     problems.append(f"{size}: '{name}' lacks {key}")
                 continue
-            b, p = mean(vals["baseline"]), mean(vals["patched"])
-            ratio = p / b if b else None
+            means = {k: mean(v) for k, v in vals.items()}
+            b = means["baseline"]
+            ratios = {k: means[k] / b if b else None for k in others}
             noise = [spread(v) for v in vals.values()]
             noise = None if None in noise else max(noise)
-            row = {"baseline": b, "patched": p, "ratio": ratio, "noise": noise,
-                   "boots": vals}
+            row = {"means": means, "ratios": ratios, "noise": noise, "boots": vals}
             data.setdefault(size, {})[f"{name}.{key}" + (f"/{per}" if per and per[0] != "+" else per or "")] = row
             u = f" {unit}" if unit else ""
-            table.append(f"| {label} | {fmt(b)}{u} | {fmt(p)}{u} | "
-                         f"{fmt(ratio) if ratio is not None else '-'} | "
+            table.append(f"| {label} | " +
+                         " | ".join(f"{fmt(means[k])}{u}" for k in names) + " | " +
+                         " | ".join(fmt(ratios[k]) for k in others) + " | " +
                          f"{'-' if noise is None else f'{noise * 100:.1f}%'} |")
         table.append("")
     return table, data, problems

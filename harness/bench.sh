@@ -7,7 +7,15 @@
 # boots BENCH_ROUNDS times (default 2), alternating, and the table shows
 # how far apart a kernel's own boots are.
 #
-# Environment: BASE (default 7.3), BENCH_SIZES (ivshmem BAR sizes, powers
+# The control: a kernel with every patch the MAP_DMA and KVM fault paths
+# run, the series without the page-walk patch (nowalkfix, the branch make
+# verify made), built here as the baseline and patched kernels are (verify
+# builds nowalkfix with the debug options).  Under TCG the same code at
+# other addresses runs at another speed: how far patched lands from it on
+# a path the page-walk patch is not on is the size of that effect.
+#
+# Environment: BASE (default 7.3), BENCH_CONTROL=0 (no control kernel),
+# BENCH_SIZES (ivshmem BAR sizes, powers
 # of two from 2M to 2G, default "256M 1G 2G": below 1G vfio-pci maps the
 # BAR with PMDs, which page walks do not split), BENCH_ROUNDS (boots per
 # kernel and size, at least 2), BENCH_SECONDS (length of each KVM
@@ -44,6 +52,14 @@ for state in baseline patched; do
 	cpio -it --quiet <"$run/$state/initramfs.cpio" | grep -qx 'tests/bin/bench_pfnmap' ||
 		die "$run/$state/initramfs.cpio has no bench_pfnmap (built before make bench existed): run make verify BASE=$BASE again"
 done
+states="baseline patched"
+if [ "${BENCH_CONTROL:-1}" != 0 ]; then
+	src=$CACHE_DIR/src/$BASE
+	[ -z "${KDIR:-}" ] || src=$CACHE_DIR/kdir-$BASE
+	git -C "$src" rev-parse -q --verify pfnmap-nowalkfix >/dev/null 2>&1 ||
+		die "$src has no branch pfnmap-nowalkfix for the control kernel: run make verify BASE=$BASE (all tests), or BENCH_CONTROL=0"
+	states="baseline nowalkfix patched"
+fi
 lock_base "$BASE" bench
 check_qemu
 
@@ -54,17 +70,25 @@ mkdir -p "$out"
 	head -n 1 "$run/summary.txt"
 	echo "make bench at $(git -C "$REPO_DIR" describe --always --dirty), $(date -u +%Y-%m-%dT%H:%MZ)," \
 		"qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), TCG," \
-		"$(nproc) host cores; $rounds boots per kernel, kernels alternating;" \
+		"$(nproc) host cores; $rounds boots per kernel ($states), alternating;" \
 		"KVM measurements ${seconds} s"
 } >"$out/header.txt"
 
+declare -A kernel=([baseline]=$run/baseline/bzImage [patched]=$run/patched/bzImage)
+if [ "${BENCH_CONTROL:-1}" != 0 ]; then
+	git -C "$src" checkout -q -f pfnmap-nowalkfix
+	kernel[nowalkfix]=$("$HARNESS_DIR/build-kernel.sh" "$src" "$CACHE_DIR/build/$BASE-vm" vm)
+	log "bench: control kernel nowalkfix built"
+fi
+
 for size in $sizes; do
 	for round in $(seq "$rounds"); do
-		for state in baseline patched; do
+		for state in $states; do
 			log "bench: BAR $size, $state, boot $round"
-			IVSHMEM_SIZE=$size "$HARNESS_DIR/run-vm.sh" "$run/$state/bzImage" \
-				"$run/$state/initramfs.cpio" bench "$out/$size-$state-$round.log" \
-				"BENCH_SECONDS=$seconds" || true
+			# The patched kernel's initramfs serves the control.
+			IVSHMEM_SIZE=$size "$HARNESS_DIR/run-vm.sh" "${kernel[$state]}" \
+				"$run/${state/nowalkfix/patched}/initramfs.cpio" bench \
+				"$out/$size-$state-$round.log" "BENCH_SECONDS=$seconds" || true
 		done
 	done
 done

@@ -615,14 +615,23 @@ class BenchTest(unittest.TestCase):
         proc, data = self.bench(self.boots())
         self.assertEqual(proc.returncode, 0, proc.stdout)
         rows = data["sizes"]["1G"]
-        self.assertEqual(rows["map_2M.us"]["ratio"], 1.0)
+        self.assertEqual(rows["map_2M.us"]["ratios"], {"patched": 1.0})
         self.assertEqual(rows["map_2M.us"]["noise"], 0.0)
-        walk = rows["walk_numa_maps.read_us+pass_us"]
+        walk = rows["walk_numa_maps.read_us+pass_us"]["means"]
         self.assertEqual((walk["baseline"], walk["patched"]), (242, 189))
-        self.assertEqual(rows["walk_numa_maps.zaps_per_read"]["patched"], 0)
-        self.assertEqual(rows["kvm_10ms.stage2_faults/reads"]["baseline"], 5)
+        self.assertEqual(rows["walk_numa_maps.zaps_per_read"]["means"]["patched"], 0)
+        self.assertEqual(rows["kvm_10ms.stage2_faults/reads"]["means"]["baseline"], 5)
         self.assertIn("| MAP+UNMAP_DMA, 2 MiB chunks | 230.0 us | 230.0 us | 1.00 | 0.0% |",
                       proc.stdout)
+
+    def test_nowalkfix_column(self):
+        consoles = self.boots(**{f"1G-nowalkfix-{r}.log": bench_console(1) for r in (1, 2)})
+        proc, data = self.bench(consoles)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("| measurement | baseline | nowalkfix | patched | "
+                      "nowalkfix/baseline | patched/baseline | noise |", proc.stdout)
+        self.assertEqual(data["sizes"]["1G"]["walk_smaps.zaps_per_read"]["ratios"],
+                         {"nowalkfix": 1.0, "patched": 0.0})
 
     def test_less_than_asked_fails(self):
         for consoles, problem in (
