@@ -41,7 +41,7 @@ stress:
 # Timings of the baseline and patched kernels the last verify built,
 # booted in turn: MAP_DMA fast path, page-walk cost, KVM throughput under
 # a monitor, per BAR size; a table of ratios with their noise
-# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=2, BENCH_SECONDS=10; ~15 min).
+# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=3, BENCH_SECONDS=5; ~15 min).
 bench:
 	BASE=$(BASE) harness/bench.sh
 

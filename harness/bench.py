@@ -6,10 +6,10 @@
 BENCH_DIR holds the consoles harness/bench.sh wrote, SIZE-KERNEL-ROUND.log
 (e.g. 1G-baseline-2.log), each with the "BENCH name key=value ..." lines
 of repro/bench_pfnmap.c.  For each BAR size and measurement it prints the
-baseline's and the patched kernel's value (the mean of their boots'
-medians), the ratio patched/baseline, and the noise: how far the second
-boot of the same kernel lands from the first (the largest such spread of
-the kernels), so that a ratio is read against it.  A nowalkfix kernel
+baseline's and the patched kernel's value (the median of their boots'
+medians), the ratio patched/baseline, and the noise: how far apart the
+boots of one kernel land (max/min - 1, the largest of the kernels), so
+that a ratio is read against it.  A nowalkfix kernel
 (the series without the page-walk patch), where bench.sh found one, gets
 its column and ratio too: it has every patch the MAP_DMA and KVM fault
 paths run, so patched/baseline against nowalkfix/baseline shows what a
@@ -102,12 +102,15 @@ def value(bench, name, key, other):
     return fields[key]
 
 
-def mean(values):
-    return sum(values) / len(values)
+def median(values):
+    """The median of a kernel's boots (of two: their mean)."""
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 def spread(values):
-    """How far apart two boots of one kernel are: max/min - 1."""
+    """How far apart the boots of one kernel are: max/min - 1."""
     lo, hi = min(values), max(values)
     return hi / lo - 1 if lo > 0 else (0.0 if hi == lo else None)
 
@@ -173,7 +176,7 @@ def summarize(bdir):
                 else:
                     problems.append(f"{size}: '{name}' lacks {key}")
                 continue
-            means = {k: mean(v) for k, v in vals.items()}
+            means = {k: median(v) for k, v in vals.items()}
             b = means["baseline"]
             ratios = {k: means[k] / b if b else None for k in others}
             noise = [spread(v) for v in vals.values()]

@@ -4,8 +4,8 @@
 # print the table of ratios patched/baseline that harness/bench.py makes.
 # Absolute times under QEMU TCG mean little; ratios between kernels booted
 # one after the other in one run do, read against the noise: each kernel
-# boots BENCH_ROUNDS times (default 2), alternating, and the table shows
-# how far apart a kernel's own boots are.
+# boots BENCH_ROUNDS times (default 3), alternating, the table takes the
+# median boot and shows how far apart a kernel's own boots are.
 #
 # The control: a kernel with every patch the MAP_DMA and KVM fault paths
 # run, the series without the page-walk patch (nowalkfix, the branch make
@@ -19,7 +19,7 @@
 # of two from 2M to 2G, default "256M 1G 2G": below 1G vfio-pci maps the
 # BAR with PMDs, which page walks do not split), BENCH_ROUNDS (boots per
 # kernel and size, at least 2), BENCH_SECONDS (length of each KVM
-# measurement, default 10).  Writes out/BASE/bench/: a console per boot,
+# measurement, default 5).  Writes out/BASE/bench/: a console per boot,
 # summary.txt and summary.json.  Exits 1 when bench.py finds a boot that
 # measured less than asked.
 set -euo pipefail
@@ -27,8 +27,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sizes=${BENCH_SIZES:-256M 1G 2G}
-rounds=${BENCH_ROUNDS:-2}
-seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-3}
+seconds=${BENCH_SECONDS:-5}
 
 # Bad input fails here, before any boot.
 base_fact "$BASE" suites >/dev/null
