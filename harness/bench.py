@@ -8,8 +8,8 @@ BENCH_DIR holds the consoles harness/bench.sh wrote, SIZE-KERNEL-ROUND.log
 of repro/bench_pfnmap.c.  For each BAR size and measurement it prints the
 baseline's and the patched kernel's value (the median of their boots'
 medians), the ratio patched/baseline, and the noise: how far apart the
-boots of one kernel land (max/min - 1, the largest of the kernels), so
-that a ratio is read against it.  A nowalkfix kernel
+baseline's own boots land (max/min - 1), so that a ratio is read against
+it; every boot's value is in summary.json.  A nowalkfix kernel
 (the series without the page-walk patch), where bench.sh found one, gets
 its column and ratio too: it has every patch the MAP_DMA and KVM fault
 paths run, so patched/baseline against nowalkfix/baseline shows what a
@@ -110,7 +110,7 @@ def median(values):
 
 
 def spread(values):
-    """How far apart the boots of one kernel are: max/min - 1."""
+    """How far apart boots of one kernel are: max/min - 1."""
     lo, hi = min(values), max(values)
     return hi / lo - 1 if lo > 0 else (0.0 if hi == lo else None)
 
@@ -179,8 +179,7 @@ def summarize(bdir):
             means = {k: median(v) for k, v in vals.items()}
             b = means["baseline"]
             ratios = {k: means[k] / b if b else None for k in others}
-            noise = [spread(v) for v in vals.values()]
-            noise = None if None in noise else max(noise)
+            noise = spread(vals["baseline"])
             row = {"means": means, "ratios": ratios, "noise": noise, "boots": vals}
             data.setdefault(size, {})[f"{name}.{key}" + (f"/{per}" if per and per[0] != "+" else per or "")] = row
             u = f" {unit}" if unit else ""
