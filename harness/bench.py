@@ -1,25 +1,23 @@
 #!/usr/bin/env python3
-"""The table of a make bench run: patched against baseline, with the noise.
+"""The table of a make bench run: kernels side by side, ratios, spreads.
 
     bench.py BENCH_DIR
 
 BENCH_DIR holds the consoles harness/bench.sh wrote, SIZE-KERNEL-ROUND.log
 (e.g. 1G-baseline-2.log), each with the "BENCH name key=value ..." lines
-of repro/bench_pfnmap.c.  For each BAR size and measurement it prints the
-baseline's and the patched kernel's value (the median of their boots'
-medians), the ratio patched/baseline, and the noise: how far apart the
-baseline's own boots land (max/min - 1), so that a ratio is read against
-it; every boot's value is in summary.json.  A nowalkfix kernel
-(the series without the page-walk patch), where bench.sh found one, gets
-its column and ratio too: it has every patch the MAP_DMA and KVM fault
-paths run, so patched/baseline against nowalkfix/baseline shows what a
-different build of code those paths never run moves the timings.  Writes the table
-to BENCH_DIR/summary.txt and the numbers to BENCH_DIR/summary.json.
+of repro/bench_pfnmap.c, and asked.json (the sizes, kernels, boots and
+seconds bench.sh asked for).  For each BAR size and measurement it prints
+each kernel's value (the median of its boots), the ratios to the
+baseline, patched/nowalkfix where the control kernel nowalkfix (the
+series without the page-walk patch) ran, and each kernel's spread of
+boots (max/min - 1), so that a ratio is read against it.  Every boot's
+value is in BENCH_DIR/summary.json, the table in summary.txt.
 
 Exit status 1 when a console lacks "BENCH done" or a measurement, a KVM
-part was skipped, a kernel splat is on a console, or a kernel has fewer
-than two boots of a size: a bench that measured less than it was asked
-to fails.
+part was skipped or ran shorter than asked or its monitor read less
+often, the guest's BAR is not the size asked for, a kernel splat is on a
+console, or a size and kernel has fewer boots than asked (two at least):
+a bench that measured less than it was asked to fails.
 """
 
 import json
@@ -123,9 +121,37 @@ def fmt(v, unit=""):
     return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
 
 
+def size_key(s):
+    return int(s[:-1]) * (1024 if s.endswith("G") else 1)
+
+
+def check_boot(name, size, bench, asked, problems, notes):
+    """What one boot measured against what bench.sh asked for."""
+    mib = bench.get("bar", {}).get("size_mib")
+    if mib is not None and mib != size_key(size):
+        problems.append(f"{name}: the guest's BAR has {mib:.0f} MiB, not {size}")
+    for ms in (0, 100, 10):
+        fields = bench.get(f"kvm_{ms}ms")
+        if not fields or "skipped" in fields:
+            continue
+        secs = fields.get("seconds", 0)
+        if asked and secs < 0.9 * asked["seconds"]:
+            problems.append(f"{name}: kvm_{ms}ms ran {secs} s, not {asked['seconds']}")
+        if ms and secs and abs(fields.get("reads", 0) - secs * 1000 / ms) > 0.1 * secs * 1000 / ms:
+            problems.append(f"{name}: kvm_{ms}ms read numa_maps {fields.get('reads', 0):.0f} "
+                            f"times in {secs} s, not every {ms} ms")
+        if fields.get("efault"):
+            notes.append(f"{name}: kvm_{ms}ms: {fields['efault']:.0f} EFAULT from KVM_RUN "
+                         "(the race; the guest went on)")
+
+
 def summarize(bdir):
-    problems = []
+    problems, notes = [], []
     boots = {}
+    asked = None
+    if os.path.isfile(os.path.join(bdir, "asked.json")):
+        with open(os.path.join(bdir, "asked.json")) as f:
+            asked = json.load(f)
     for name in sorted(os.listdir(bdir)):
         m = LOG.match(name)
         if not m:
@@ -139,12 +165,16 @@ def summarize(bdir):
                 problems.append(f"{name}: {line} skipped: {fields['skipped']}")
         if has_splat(path):
             problems.append(f"{name}: kernel splat on the console")
+        check_boot(name, m.group(1), bench, asked, problems, notes)
         boots.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(bench)
     if not boots:
         problems.append(f"no SIZE-KERNEL-ROUND.log consoles in {bdir}")
-
-    def size_key(s):
-        return int(s[:-1]) * (1024 if s.endswith("G") else 1)
+    if asked:
+        for size in asked["sizes"]:
+            for k in asked["kernels"]:
+                n = len(boots.get(size, {}).get(k, []))
+                if n != asked["rounds"]:
+                    problems.append(f"{size}: {n} console(s) of {k}, asked for {asked['rounds']}")
 
     table, data = [], {}
     for size in sorted(boots, key=size_key):
@@ -159,12 +189,15 @@ def summarize(bdir):
             if len(kernels.get(k, [])) < 2:
                 problems.append(f"{size}: {len(kernels.get(k, []))} boot(s) of {k}, "
                                 "need two to measure the noise")
-        others = [k for k in names if k != "baseline"]
+        others = [(k, "baseline") for k in names if k != "baseline"]
+        if "nowalkfix" in names:
+            others.append(("patched", "nowalkfix"))
         table += [f"BAR {size}" + (" (PMD-mapped: smaller than a PUD)"
                                    if size_key(size) < 1024 else ""),
                   "",
                   "| measurement | " + " | ".join(names) + " | " +
-                  " | ".join(f"{k}/baseline" for k in others) + " | noise |",
+                  " | ".join(f"{a}/{b}" for a, b in others) +
+                  " | spread of boots: " + ", ".join(names) + " |",
                   "|---|" + "---:|" * (len(names) + len(others) + 1)]
         for label, name, key, unit, per in ROWS:
             vals = {k: [value(b, name, key, per) for b in kernels.get(k, [])]
@@ -176,18 +209,21 @@ def summarize(bdir):
                 else:
                     problems.append(f"{size}: '{name}' lacks {key}")
                 continue
-            means = {k: median(v) for k, v in vals.items()}
-            b = means["baseline"]
-            ratios = {k: means[k] / b if b else None for k in others}
-            noise = spread(vals["baseline"])
-            row = {"means": means, "ratios": ratios, "noise": noise, "boots": vals}
+            medians = {k: median(v) for k, v in vals.items()}
+            ratios = {f"{a}/{b}": medians[a] / medians[b] if medians[b] else None
+                      for a, b in others}
+            spreads = {k: spread(v) for k, v in vals.items()}
+            row = {"medians": medians, "ratios": ratios, "spreads": spreads,
+                   "boots": vals}
             data.setdefault(size, {})[f"{name}.{key}" + (f"/{per}" if per and per[0] != "+" else per or "")] = row
             u = f" {unit}" if unit else ""
             table.append(f"| {label} | " +
-                         " | ".join(f"{fmt(means[k])}{u}" for k in names) + " | " +
-                         " | ".join(fmt(ratios[k]) for k in others) + " | " +
-                         f"{'-' if noise is None else f'{noise * 100:.1f}%'} |")
+                         " | ".join(f"{fmt(medians[k])}{u}" for k in names) + " | " +
+                         " | ".join(fmt(r) for r in ratios.values()) + " | " +
+                         ", ".join("-" if v is None else f"{v * 100:.1f}%"
+                                   for v in spreads.values()) + " |")
         table.append("")
+    table += [f"note: {n}" for n in notes]
     return table, data, problems
 
 

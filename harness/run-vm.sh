@@ -26,6 +26,8 @@ shift 4
 
 need qemu-system-x86_64 qemu-system-x86
 
+[[ ${IVSHMEM_SIZE:-1G} =~ ^[1-9][0-9]*[MG]$ ]] ||
+	die "IVSHMEM_SIZE=$IVSHMEM_SIZE: give the BAR's size as QEMU takes it, e.g. 1G or 256M"
 timeout=${VM_TIMEOUT:-300}
 grace=${GRACE:-15}
 accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu max)

@@ -46,6 +46,7 @@
 #include "kvm.h"
 #include "vmstat.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SZ_64K		0x10000UL
 #define SZ_64M		0x4000000UL
 #define IOVA_BASE	0x100000000ULL
@@ -109,6 +110,19 @@ static struct vfio_region_info largest_bar(void)
 	return best;
 }
 
+/* A counter the bench needs: fail rather than report a zero it never read. */
+static long counter(long value, const char *name)
+{
+	if (value < 0)
+		fail("no counter %s in this kernel\n", name);
+	return value;
+}
+
+static long splits(void)
+{
+	return counter(vmstat_counter("thp_split_pud"), "thp_split_pud in /proc/vmstat");
+}
+
 static long minflt(void)
 {
 	struct rusage ru;
@@ -130,7 +144,7 @@ static void bench_map(void)
 		{ "whole", 0 }, { "2M", SZ_2M }, { "64K", SZ_64K },
 	};
 
-	for (unsigned int k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (unsigned int k = 0; k < ARRAY_SIZE(kinds); k++) {
 		uint64_t chunk = kinds[k].chunk ? kinds[k].chunk : bar_size;
 		uint64_t span = kinds[k].chunk == SZ_64K && bar_size > SZ_64M ?
 				SZ_64M : bar_size;
@@ -168,7 +182,7 @@ static void bench_walk(const char *name, const char *file)
 	long faults = 0, zaps = 0;
 
 	for (int r = 0; r < WALK_ROUNDS; r++) {
-		long splits = vmstat_counter("thp_split_pud"), flt;
+		long split0 = splits(), flt;
 		double t0, t1, t2;
 
 		touch_bar();
@@ -180,8 +194,7 @@ static void bench_walk(const char *name, const char *file)
 		touch_bar();
 		t2 = now();
 		faults += minflt() - flt;
-		if (splits >= 0)
-			zaps += vmstat_counter("thp_split_pud") - splits;
+		zaps += splits() - split0;
 		read_us[r] = (t1 - t0) * 1e6;
 		pass_us[r] = (t2 - t1) * 1e6;
 	}
@@ -243,12 +256,13 @@ static void pin(int last)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(last ? n - 1 : 0, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		fail("pthread_setaffinity_np\n");
+	errno = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (errno)
+		fail("pthread_setaffinity_np: %s\n", strerror(errno));
 }
 
 /* Read numa_maps every interval_us, on a fixed schedule. */
-static void *monitor(void *arg)
+static void *monitor(void *unused)
 {
 	struct timespec next;
 
@@ -259,70 +273,92 @@ static void *monitor(void *arg)
 		next.tv_sec += next.tv_nsec / 1000000000;
 		next.tv_nsec %= 1000000000;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		if (atomic_load(&stop))
+			break;
 		read_file("/proc/self/numa_maps");
 		atomic_fetch_add(&reads, 1);
 	}
 	return NULL;
 }
 
+static struct kvm_run *run;
+static int vcpu;
+
+/*
+ * One KVM_RUN until the guest's next pass ends: 1 for a pass, 0 when
+ * KVM_RUN failed with EFAULT (the race, counted not fatal), was
+ * interrupted or asked to be retried.
+ */
+static int guest_pass(unsigned long *efault)
+{
+	int ret = ioctl(vcpu, KVM_RUN, 0);
+
+	if (ret < 0 && errno == EFAULT) {
+		(*efault)++;
+		return 0;
+	}
+	if (ret < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (ret < 0)
+		fail("KVM_RUN: %s\n", strerror(errno));
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != EXIT_PORT)
+		fail("unexpected exit %u\n", run->exit_reason);
+	return 1;
+}
+
 static void bench_kvm(double seconds)
 {
 	static const long intervals_ms[] = { 0, 100, 10 };
-	struct kvm_run *run;
-	int vcpu, stats;
+	uint32_t guest_end = SLOT1_GPA + bar_size;
+	int stats;
 
 	if (access("/dev/kvm", R_OK | W_OK)) {
 		printf("BENCH kvm skipped=/dev/kvm:%s\n", strerror(errno));
 		return;
 	}
-	if (SLOT1_GPA + bar_size > 0x100000000ULL) {
+	if (SLOT1_GPA + bar_size >= 0x100000000ULL) {
 		printf("BENCH kvm skipped=BAR_above_4GiB\n");
 		return;
 	}
-	*(uint32_t *)(guest_code + GUEST_END) = SLOT1_GPA + bar_size;
+	memcpy(guest_code + GUEST_END, &guest_end, sizeof(guest_end));
 	vcpu = kvm_guest(guest_code, sizeof(guest_code), bar_map, bar_size, &run);
 	stats = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
 	if (stats < 0)
 		fail("KVM_GET_STATS_FD: %s\n", strerror(errno));
 
-	for (unsigned int i = 0; i < sizeof(intervals_ms) / sizeof(intervals_ms[0]); i++) {
-		long pf = kvm_stat(stats, "pf_taken");
-		long fixed = kvm_stat(stats, "pf_fixed");
-		long splits = vmstat_counter("thp_split_pud");
+	for (unsigned int i = 0; i < ARRAY_SIZE(intervals_ms); i++) {
 		unsigned long passes = 0, efault = 0;
+		long pf, fixed, zaps, nreads;
 		pthread_t thread;
 		double t0, end;
 
+		/* A whole pass first: the counters start with the BAR mapped. */
+		while (!guest_pass(&efault))
+			;
+		pf = counter(kvm_stat(stats, "pf_taken"), "pf_taken in KVM's stats");
+		fixed = counter(kvm_stat(stats, "pf_fixed"), "pf_fixed in KVM's stats");
+		zaps = splits();
 		interval_us = intervals_ms[i] * 1000;
 		atomic_store(&stop, 0);
 		atomic_store(&reads, 0);
 		if (interval_us && pthread_create(&thread, NULL, monitor, NULL))
 			fail("pthread_create\n");
-		for (t0 = now(), end = t0 + seconds; now() < end;) {
-			int ret = ioctl(vcpu, KVM_RUN, 0);
-
-			if (ret < 0 && errno == EFAULT) {
-				efault++;
-				continue;
-			}
-			if (ret < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (ret < 0)
-				fail("KVM_RUN: %s\n", strerror(errno));
-			if (run->exit_reason != KVM_EXIT_IO || run->io.port != EXIT_PORT)
-				fail("unexpected exit %u\n", run->exit_reason);
-			passes++;
-		}
+		for (t0 = now(), end = t0 + seconds; now() < end;)
+			passes += guest_pass(&efault);
 		t0 = now() - t0;
 		atomic_store(&stop, 1);
 		if (interval_us)
 			pthread_join(thread, NULL);
+		nreads = atomic_load(&reads);
+		/* And one after: each read's zap met a pass that rebuilt it. */
+		while (!guest_pass(&efault))
+			;
 		pf = kvm_stat(stats, "pf_taken") - pf;
 		fixed = kvm_stat(stats, "pf_fixed") - fixed;
-		splits = splits < 0 ? -1 : vmstat_counter("thp_split_pud") - splits;
-		printf("BENCH kvm_%ldms passes_per_s=%.1f reads=%ld zaps=%ld stage2_faults=%ld stage2_fixed=%ld efault=%lu\n",
-		       intervals_ms[i], passes / t0, atomic_load(&reads), splits, pf,
-		       fixed, efault);
+		zaps = splits() - zaps;
+		printf("BENCH kvm_%ldms seconds=%.1f passes_per_s=%.1f reads=%ld zaps=%ld",
+		       intervals_ms[i], t0, passes / t0, nreads, zaps);
+		printf(" stage2_faults=%ld stage2_fixed=%ld efault=%lu\n", pf, fixed, efault);
 	}
 }
 
