@@ -38,10 +38,11 @@ retest:
 stress:
 	BASE=$(BASE) harness/stress.sh
 
-# Timings of the baseline and patched kernels the last verify built,
-# booted in turn: MAP_DMA fast path, page-walk cost, KVM throughput under
-# a monitor, per BAR size; a table of ratios with their noise
-# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=3, BENCH_SECONDS=5; ~15 min).
+# Timings of the baseline, nowalkfix (control) and patched kernels of the
+# last verify, booted in turn: MAP_DMA fast path, page-walk cost, KVM
+# throughput under a monitor, per BAR size; a table of ratios and spreads
+# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=3, BENCH_SECONDS=5,
+# BENCH_CONTROL=0; 10 min, plus the control kernel's build the first time).
 bench:
 	BASE=$(BASE) harness/bench.sh
 
