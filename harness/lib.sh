@@ -55,6 +55,45 @@ base_facts() {
 	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print }' "$file"
 }
 
+# The architectures the harness knows: the guest's (ARCH=, run time) and
+# the cross builds' (harness/cross-checks.sh).
+known_arches() {
+	echo "x86_64, arm64, s390, riscv64, i386"
+}
+# The architectures cross-checks.sh builds the series for in make verify.
+CROSS_ARCHES=${CROSS_ARCHES:-arm64 s390 riscv64 i386 x86_64}
+
+# arch_setup ARCH: the kernel's ARCH= (KERNEL_ARCH) and its arch/
+# directory (SRCARCH), the compiler prefix (CROSS_PREFIX) and its Debian
+# package, sparse's flags (SPARSE_FLAGS, as the kernel's Makefile passes
+# them), the KVM directory that builds virt/kvm (KVM_DIR, empty without
+# KVM) and whether drivers/vfio/Kconfig builds vfio_iommu_type1 there
+# (HAS_TYPE1).  Dies, naming the known ones, for an unknown ARCH.
+arch_setup() {
+	KVM_DIR='' HAS_TYPE1=1 CROSS_PREFIX='' CROSS_PACKAGE=gcc
+	case $1 in
+	x86_64)
+		KERNEL_ARCH=x86_64 SRCARCH=x86 KVM_DIR=arch/x86/kvm
+		SPARSE_FLAGS="--arch=x86_64 -mlittle-endian -m64" ;;
+	arm64)
+		KERNEL_ARCH=arm64 SRCARCH=arm64 KVM_DIR=arch/arm64/kvm
+		CROSS_PREFIX=aarch64-linux-gnu- CROSS_PACKAGE=gcc-aarch64-linux-gnu
+		SPARSE_FLAGS="--arch=arm64 -mlittle-endian -m64" ;;
+	s390)
+		KERNEL_ARCH=s390 SRCARCH=s390 KVM_DIR=arch/s390/kvm
+		CROSS_PREFIX=s390x-linux-gnu- CROSS_PACKAGE=gcc-s390x-linux-gnu
+		SPARSE_FLAGS="--arch=s390 -mbig-endian -m64" ;;
+	riscv64)
+		KERNEL_ARCH=riscv SRCARCH=riscv KVM_DIR=arch/riscv/kvm HAS_TYPE1=0
+		CROSS_PREFIX=riscv64-linux-gnu- CROSS_PACKAGE=gcc-riscv64-linux-gnu
+		SPARSE_FLAGS="--arch=riscv -mlittle-endian -m64" ;;
+	i386)
+		KERNEL_ARCH=i386 SRCARCH=x86
+		SPARSE_FLAGS="--arch=i386 -mlittle-endian -m32" ;;
+	*) die "unknown ARCH '$1' (known: $(known_arches))" ;;
+	esac
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
 # version any of them has.
 suites_for_base() {

@@ -27,7 +27,9 @@
 # per guest, instead of the tests list's), RACE_BASELINE=0 (no race
 # measurement on the baseline: it never gates), MEASURE=0 (no kernel
 # that harness/stacks/BASE lists as "measure"), CACHE=0 (build every kernel and
-# run the static checks even when the results cache of lib.sh has them).
+# run the static checks even when the results cache of lib.sh has them),
+# CROSS_ARCHES (the architectures cross-checks.sh builds the series' files
+# for, with W=1 and sparse, default lib.sh's; empty: none).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -37,6 +39,10 @@ need python3 python3
 # Bad input fails here, before anything is downloaded or built.
 tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+for arch in $CROSS_ARCHES; do
+	arch_setup "$arch"
+	need "${CROSS_PREFIX}gcc" "$CROSS_PACKAGE"
+done
 # The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
 [ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
 if [ -n "${KDIR:-}" ]; then
@@ -169,6 +175,17 @@ run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
 	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
 		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+	# The same files built for the other architectures (lib.sh
+	# CROSS_ARCHES; CROSS_ARCHES= for none): a row each.
+	for arch in $CROSS_ARCHES; do
+		t0=$SECONDS
+		if "$HARNESS_DIR/cross-checks.sh" "$src" pfnmap-prereqs pfnmap-patched "$arch"; then
+			status=PASS detail="no new W=1/sparse warnings"
+		else
+			status=FAIL detail="new W=1/sparse warnings, or the build failed: see the log"
+		fi
+		echo "{\"test\": \"static-checks:$arch\", \"state\": \"patched\", \"status\": \"$status\", \"detail\": \"$detail\", \"seconds\": $((SECONDS - t0))}" >>"$results"
+	done
 fi
 if [ "${DEBUG:-1}" != 0 ]; then
 	run_state debug debug

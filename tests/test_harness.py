@@ -494,7 +494,8 @@ class BadInputTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
                        OUT_DIR=os.path.join(tmp, "out"))
-            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE"):
+            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE",
+                        "CROSS_ARCHES", "ARCH"):
                 env.pop(var, None)
             env.update({k: v for k, v in given.items() if v is not None})
             t0 = time.monotonic()
@@ -523,6 +524,13 @@ class BadInputTest(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0, cmd)
             self.assertEqual(proc.stderr,
                              "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
+
+    def test_unknown_cross_arch(self):
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                CROSS_ARCHES="arm64 sparc")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: unknown ARCH 'sparc' (known: "
+                         "x86_64, arm64, s390, riscv64, i386)\n")
 
     def test_kdir_that_is_no_tree_or_ref(self):
         with tempfile.TemporaryDirectory() as kdir:
