@@ -19,8 +19,9 @@ deps:
 	harness/install-deps.sh
 
 # Verify the series on BASE: table of baseline, patched and debug runs.
+# ARCH=arm64: the arm64 guest (out/BASE-arm64); default x86_64.
 verify:
-	BASE=$(BASE) MEASURE=$(MEASURE) harness/verify.sh
+	BASE=$(BASE) MEASURE=$(MEASURE) GUEST_ARCH=$(ARCH) harness/verify.sh
 
 # The 6.12 stable backport: applies, builds, repro tests on both kernels.
 verify-stable:
@@ -30,7 +31,7 @@ verify-stable:
 # judge it, print the row; no download, no build:
 #   make retest TEST=pud_page_walk STATE=patched [BASE=6.12]
 retest:
-	BASE=$(BASE) harness/retest.sh "$(TEST)" "$(STATE)"
+	BASE=$(BASE) GUEST_ARCH=$(ARCH) harness/retest.sh "$(TEST)" "$(STATE)"
 
 # A long race run on the kernels the last verify built: ROUNDS boots of
 # SECONDS_PER_ROUND per type1 backend (default 4 x 75 s x 2 = 10 minutes

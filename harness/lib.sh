@@ -94,6 +94,34 @@ arch_setup() {
 	esac
 }
 
+# The architecture of the guest kernels (make verify ARCH=): x86_64 (the
+# default) or arm64.
+GUEST_ARCH=${GUEST_ARCH:-x86_64}
+
+# guest_arch_setup: arch_setup for GUEST_ARCH, plus the kernel image to
+# build (IMAGE_NAME), the config fragment in place of vm.config
+# (VM_CONFIG), the QEMU binary (QEMU, from QEMU_PACKAGE), the suffix of the out and build
+# directories (ARCH_SUFFIX: empty for x86_64), Debian's name of the
+# architecture (DEB_ARCH) and the static libc the guest's programs link
+# (LIBC_A, from LIBC_PACKAGE).  Dies, naming the guest
+# architectures, for any other.
+guest_arch_setup() {
+	case $GUEST_ARCH in
+	x86_64)
+		IMAGE_NAME=bzImage VM_CONFIG=vm.config QEMU=qemu-system-x86_64 ARCH_SUFFIX=''
+		QEMU_PACKAGE=qemu-system-x86
+		DEB_ARCH=amd64 LIBC_A=/usr/lib/x86_64-linux-gnu/libc.a LIBC_PACKAGE=libc6-dev ;;
+	arm64)
+		IMAGE_NAME=Image VM_CONFIG=vm-arm64.config QEMU=qemu-system-aarch64 ARCH_SUFFIX=-arm64
+		QEMU_PACKAGE=qemu-system-arm
+		DEB_ARCH=arm64 LIBC_A=/usr/aarch64-linux-gnu/lib/libc.a LIBC_PACKAGE=libc6-dev-arm64-cross ;;
+	*)
+		(arch_setup "$GUEST_ARCH") || exit 1
+		die "ARCH=$GUEST_ARCH has no guest: the guests are x86_64 and arm64 ($GUEST_ARCH is built by harness/cross-checks.sh)" ;;
+	esac
+	arch_setup "$GUEST_ARCH"
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
 # version any of them has.
 suites_for_base() {
@@ -137,10 +165,12 @@ apt_sources_list() {
 	done
 }
 
-# The guest tests to run on a base.
+# The guest tests to run on a base, for GUEST_ARCH (guest_arch_setup
+# first): the base's "tests" list, or "tests-arm64" for arm64.
 tests_list_for_base() {
 	local list
-	list=$(base_fact "$1" tests) || return 1
+	list=$(base_fact "$1" "tests${ARCH_SUFFIX:-}") || return 1
+	[ -n "$list" ] || die "BASE=$1 has no tests list for ARCH=$GUEST_ARCH (harness/stacks/$1)"
 	echo "$REPO_DIR/$list"
 }
 
@@ -207,9 +237,9 @@ series_dirs_of() {
 # 9.0; harness/install-deps.sh installs a new enough QEMU.
 check_qemu() {
 	local version
-	need qemu-system-x86_64 qemu-system-x86
+	need "$QEMU" "$QEMU_PACKAGE"
 	[ "${ACCEL:-tcg}" = kvm ] && return 0
-	version=$(qemu-system-x86_64 --version 2>/dev/null |
+	version=$("$QEMU" --version 2>/dev/null |
 		sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p') || true
 	printf '9.0\n%s\n' "$version" | sort -C -V ||
 		die "QEMU ${version:-of unknown version} is too old: TCG emulates x2APIC since 9.0; run harness/install-deps.sh"

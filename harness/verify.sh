@@ -37,6 +37,7 @@ set -euo pipefail
 
 need python3 python3
 # Bad input fails here, before anything is downloaded or built.
+guest_arch_setup
 tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 for arch in $CROSS_ARCHES; do
@@ -54,7 +55,15 @@ lock_base "$BASE" verify
 need perl perl
 check_qemu
 
-out=$OUT_DIR/$BASE.new
+# arm64 (GUEST_ARCH=arm64): its own out and build directories; no
+# per-patch builds and no x86_64 warning comparison (the x86_64 run has
+# them; its cross checks build the series for arm64, which this run does
+# too), the other kernels and tests as its tests list says.
+if [ "$GUEST_ARCH" != x86_64 ]; then
+	BISECT=0
+	CROSS_ARCHES=$GUEST_ARCH
+fi
+out=$OUT_DIR/$BASE$ARCH_SUFFIX.new
 rm -rf "$out"
 mkdir -p "$out"
 results=$out/results.jsonl
@@ -102,7 +111,7 @@ while read -r dir; do
 done < <(series_dirs_of "$BASE")
 [ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: $npatches patches clean"
 
-build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
+build_dir() { echo "$CACHE_DIR/build/$BASE$ARCH_SUFFIX-$1"; }
 
 # cached_note KERNEL: says so when build-kernel.sh took KERNEL from the
 # results cache (built before from the same tree, config and compiler).
@@ -143,7 +152,7 @@ run_state() {
 	mkdir -p "$dir"
 	t0=$SECONDS
 	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
-	cp "$kernel" "$dir/bzImage"
+	cp "$kernel" "$dir/bzImage" # the guest's kernel image, for any GUEST_ARCH
 	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	"$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio" >/dev/null
 	selected=$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")
@@ -173,8 +182,10 @@ done 3< <(base_facts "$BASE" partial
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
-	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
-		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+	if [ "$GUEST_ARCH" = x86_64 ]; then
+		"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
+			echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+	fi
 	# The same files built for the other architectures (lib.sh
 	# CROSS_ARCHES; CROSS_ARCHES= for none): a row each.
 	for arch in $CROSS_ARCHES; do
@@ -197,10 +208,10 @@ fi
 	while read -r kind dir; do
 		echo "  $kind $dir: $(grep -cv '^#\|^$' "$REPO_DIR/$dir/series") patches"
 	done < <(stack_of "$BASE")
-	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
+	echo "$GUEST_ARCH guest, qemu $("$QEMU" --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
 rc=0
 "$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt" || rc=$?
 [ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
-replace_dir "$out" "$OUT_DIR/$BASE"
+replace_dir "$out" "$OUT_DIR/$BASE$ARCH_SUFFIX"
 exit "$rc"

@@ -495,7 +495,7 @@ class BadInputTest(unittest.TestCase):
             env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
                        OUT_DIR=os.path.join(tmp, "out"))
             for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE",
-                        "CROSS_ARCHES", "ARCH"):
+                        "CROSS_ARCHES", "ARCH", "GUEST_ARCH"):
                 env.pop(var, None)
             env.update({k: v for k, v in given.items() if v is not None})
             t0 = time.monotonic()
@@ -531,6 +531,24 @@ class BadInputTest(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0)
         self.assertEqual(proc.stderr, "error: unknown ARCH 'sparc' (known: "
                          "x86_64, arm64, s390, riscv64, i386)\n")
+
+    def test_unknown_guest_arch(self):
+        for arch, err in (
+                ("sparc", "error: unknown ARCH 'sparc' (known: x86_64, arm64, s390, "
+                 "riscv64, i386)\n"),
+                ("s390", "error: ARCH=s390 has no guest: the guests are x86_64 and "
+                 "arm64 (s390 is built by harness/cross-checks.sh)\n")):
+            for cmd in ("verify.sh", "retest.sh"):
+                args = [] if cmd == "verify.sh" else ["kunit", "patched"]
+                proc = self.run_harness([os.path.join(HARNESS, cmd), *args],
+                                        GUEST_ARCH=arch)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertEqual(proc.stderr, err, cmd)
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                GUEST_ARCH="arm64", BASE="6.12")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: BASE=6.12 has no tests list for "
+                         "ARCH=arm64 (harness/stacks/6.12)\n")
 
     def test_kdir_that_is_no_tree_or_ref(self):
         with tempfile.TemporaryDirectory() as kdir:
@@ -732,7 +750,8 @@ class TestsListTest(unittest.TestCase):
     def test_the_guest_lists_read(self):
         # Each base's tests run on its whole kernels and on the partial
         # ones its stack file declares.
-        for base, name in (("7.3", "tests.list"), ("6.12", "tests-6.12.list")):
+        for base, name in (("7.3", "tests.list"), ("6.12", "tests-6.12.list"),
+                           ("7.3", "tests-arm64.list")):
             kernels = {"baseline", "patched", "debug"}
             with open(os.path.join(REPO, "harness", "stacks", base)) as f:
                 kernels |= {line.split()[1] for line in f
@@ -1004,6 +1023,7 @@ class BaseFactsTest(unittest.TestCase):
 
     def test_facts(self):
         self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
+        self.assertEqual(self.fact("7.3", "tests-arm64"), "guest/tests-arm64.list")
         self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
         self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "FILE_PATH_CHANGES")
