@@ -57,6 +57,13 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual((row["maps"], row["raced"], row["spurious"],
                           row["efault"]), (10767, 9021, 7, 5586))
 
+    def test_bar_map_level_is_quoted(self):
+        row = judged_text("HARNESS-TEST-START bar_map_level\n# the 1 GiB BAR is mapped "
+                          "with PMD entries: one fault made 512 of 262144 pages present\n"
+                          "HARNESS-TEST-END bar_map_level rc=0\n", "bar_map_level")[0]
+        self.assertEqual(row["status"], "PASS")
+        self.assertIn("mapped with PMD entries", row["detail"])
+
     def test_kvm_race_counts(self):
         row = judged_text(
             "HARNESS-TEST-START kvm\n# 4000 guest passes over 0x40000000 "
