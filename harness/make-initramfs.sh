@@ -4,7 +4,7 @@
 # selftests of kernel tree SRC (statically linked against the uapi headers
 # of build dir BUILD) and the reproducers in repro/.  GUEST_ARCH=arm64:
 # all cross-built for arm64, with arm64's busybox-static
-# (get-busybox.sh), without the reproducers that run an x86 KVM guest
+# (get-guest-debs.sh), without the reproducers that run an x86 KVM guest
 # (those that include kvm.h).
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -19,10 +19,19 @@ cc=${CROSS_PREFIX}gcc
 need cpio cpio
 need "$cc" "$CROSS_PACKAGE"
 [ -f "$LIBC_A" ] || die "$LIBC_A not found: apt-get install $LIBC_PACKAGE"
-busybox=$("$HARNESS_DIR/get-busybox.sh" "$DEB_ARCH")
-# The selftests' makefiles, for another architecture than this one's.
+debs=$("$HARNESS_DIR/get-guest-debs.sh" "$DEB_ARCH")
+busybox=${debs%/}/bin/busybox
+[ -x "$busybox" ] || die "$busybox not found: apt-get install busybox-static"
+file -L "$busybox" 2>/dev/null | grep -q "statically linked" ||
+	die "$busybox is not static: apt-get install busybox-static"
+# The selftests' makefiles, for another architecture than this one's,
+# with that architecture's libuuid.
 cross_make=()
-[ "$GUEST_ARCH" = x86_64 ] || cross_make=(ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX")
+static=-static
+if [ "$GUEST_ARCH" != x86_64 ]; then
+	cross_make=(ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX")
+	static="-static -I$debs/usr/include -L$debs/usr/lib/${CROSS_PREFIX%-}"
+fi
 
 # The results cache (lib.sh): the same tree, guest files, reproducers,
 # busybox and toolchain made this before.
@@ -51,7 +60,7 @@ st=$src/tools/testing/selftests/vfio
 if [ -d "$st" ]; then
 	mkdir -p "$work/selftests"
 	make -s -C "$st" OUTPUT="$work/selftests" "${cross_make[@]}" \
-		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS="$static" \
 		>"$work/selftests.log" 2>&1 ||
 		{ tail -n 30 "$work/selftests.log" >&2; die "building $st failed"; }
 	for prog in "$work"/selftests/vfio_*_test; do
@@ -71,7 +80,7 @@ done < <(sed -n 's/^exec \([A-Za-z0-9_.-]*\).*/\1/p' "$REPO_DIR"/guest/tests/mm_
 if [ ${#mm_tests[@]} -gt 0 ]; then
 	mkdir -p "$work/mm"
 	make -s -C "$mm" OUTPUT="$work/mm" "${cross_make[@]}" \
-		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS="$static" \
 		"${mm_tests[@]/#/$work/mm/}" >"$work/mm.log" 2>&1 ||
 		{ tail -n 30 "$work/mm.log" >&2; die "building the mm selftests failed"; }
 	cp "${mm_tests[@]/#/$work/mm/}" "$root/tests/bin/"

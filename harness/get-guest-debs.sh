@@ -1,12 +1,14 @@
 #!/bin/bash
-# get-busybox.sh ARCH: print the path of a statically linked busybox for
-# the guest architecture ARCH (Debian's names: amd64, arm64).  amd64 is
-# this machine's /bin/busybox (apt-get install busybox-static); another
-# architecture's busybox-static package of this machine's Debian release
-# is downloaded once, through a private apt configuration (its own
-# sources list from this machine's mirror, lists and cache; the system's
-# sources are not touched), and unpacked into
-# $PFNMAP_CACHE/busybox-ARCH/.
+# get-guest-debs.sh ARCH: print the root of the Debian packages the guest's
+# programs need for architecture ARCH (Debian's names: amd64, arm64):
+# ROOT/bin/busybox, a static busybox, and the static libuuid the vfio
+# selftests link (ROOT/usr/lib/TRIPLET, ROOT/usr/include).  For amd64,
+# this machine's own: ROOT is /, with busybox-static and uuid-dev
+# installed.  Another architecture's busybox-static and uuid-dev of this
+# machine's Debian release are downloaded once, through a private apt
+# configuration (its own sources list from this machine's mirror, lists
+# and cache; the system's sources and architectures are not touched), and
+# unpacked into $PFNMAP_CACHE/guest-debs-ARCH/.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,13 +18,14 @@ if [ "$arch" = "$(dpkg --print-architecture)" ]; then
 	[ -x /bin/busybox ] || die "/bin/busybox not found: apt-get install busybox-static"
 	file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
 		die "/bin/busybox is not static: apt-get install busybox-static"
-	echo /bin/busybox
+	echo /
 	exit 0
 fi
 
-dir=$CACHE_DIR/busybox-$arch
-if [ -x "$dir/busybox" ]; then
-	echo "$dir/busybox"
+pkgs=(busybox-static uuid-dev)
+dir=$CACHE_DIR/guest-debs-$arch
+if [ -f "$dir/.complete" ]; then
+	echo "$dir"
 	exit 0
 fi
 need dpkg-deb dpkg
@@ -43,13 +46,15 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	-o "APT::Sandbox::User=root")
 apt-get "${apt_opts[@]}" update -q >/dev/null 2>&1 ||
 	die "apt-get update failed for the $arch lists of $codename (network?)"
-(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q download "busybox-static:$arch") >/dev/null 2>&1 ||
-	die "could not download busybox-static:$arch from $codename"
-dpkg-deb -x "$apt_dir"/dl/busybox-static_*.deb "$apt_dir/root"
+(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -q download "${pkgs[@]/%/:$arch}") >/dev/null 2>&1 ||
+	die "could not download ${pkgs[*]} for $arch from $codename"
+for deb in "$apt_dir"/dl/*.deb; do
+	dpkg-deb -x "$deb" "$apt_dir/root"
+done
 file -L "$apt_dir/root/bin/busybox" | grep -q "statically linked" ||
 	die "busybox-static:$arch has no static /bin/busybox"
-mkdir -p "$dir"
-cp "$apt_dir/root/bin/busybox" "$dir/busybox.tmp"
-mv "$dir/busybox.tmp" "$dir/busybox"
-log "busybox: busybox-static:$arch $(dpkg-deb -f "$apt_dir"/dl/busybox-static_*.deb Version) in $dir"
-echo "$dir/busybox"
+rm -rf "$dir"
+mv -T "$apt_dir/root" "$dir"
+touch "$dir/.complete"
+log "guest packages for $arch in $dir: $(for deb in "$apt_dir"/dl/*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd ' '; done | sed 's/Package: //; s/ Version://' | paste -sd ',')"
+echo "$dir"
