@@ -5,7 +5,7 @@ MEASURE ?= 1
 
 .NOTPARALLEL:
 
-.PHONY: help deps verify verify-arm64 verify-stable retest stress check ci export mail mail-stable mail-check
+.PHONY: help deps verify verify-arm64 verify-stable retest stress bench check ci export mail mail-stable mail-check
 
 # This list: each target and the comment above it in the Makefile.
 help:
@@ -42,6 +42,13 @@ retest:
 # of racing per kernel).
 stress:
 	BASE=$(BASE) harness/stress.sh
+
+# Timings of the baseline and patched kernels the last verify built,
+# booted in turn: MAP_DMA fast path, page-walk cost, KVM throughput under
+# a monitor, per BAR size; a table of ratios with their noise
+# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=3, BENCH_SECONDS=5; ~15 min).
+bench:
+	BASE=$(BASE) harness/bench.sh
 
 # The harness's own tests: no kernel, no VM.
 check:

@@ -237,6 +237,7 @@ series_dirs_of() {
 # 9.0; harness/install-deps.sh installs a new enough QEMU.
 check_qemu() {
 	local version
+	guest_arch_setup
 	need "$QEMU" "$QEMU_PACKAGE"
 	[ "${ACCEL:-tcg}" = kvm ] && return 0
 	version=$("$QEMU" --version 2>/dev/null |

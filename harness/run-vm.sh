@@ -1,6 +1,7 @@
 #!/bin/bash
 # run-vm.sh KERNEL INITRD TEST LOG [CMDLINE...]: boot the verification
-# guest (q35, 8 GiB or 12 for KUnit, emulated VT-d, a 1 GiB ivshmem BAR)
+# guest (q35, 8 GiB or 12 for KUnit, emulated VT-d, an ivshmem BAR of
+# $IVSHMEM_SIZE, default 1G)
 # with kernel KERNEL and initramfs INITRD, run guest test TEST and write
 # the serial console to LOG.  Extra kernel command line words may follow.
 # GUEST_ARCH=arm64: QEMU's virt machine with an SMMUv3 instead, the same
@@ -28,6 +29,8 @@ shift 4
 guest_arch_setup
 need "$QEMU" "$QEMU_PACKAGE"
 
+[[ ${IVSHMEM_SIZE:-1G} =~ ^[1-9][0-9]*[MG]$ ]] ||
+	die "IVSHMEM_SIZE=$IVSHMEM_SIZE: give the BAR's size as QEMU takes it, e.g. 1G or 256M"
 timeout=${VM_TIMEOUT:-300}
 grace=${GRACE:-15}
 accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu max)
@@ -99,7 +102,7 @@ if [ "$GUEST_ARCH" = arm64 ]; then
 fi
 "$QEMU" "${machine[@]}" "${accel[@]}" -smp 2 -m "$mem" \
 	-nodefaults -display none -monitor "unix:$monitor,server,nowait" -no-reboot \
-	-object memory-backend-ram,id=ivshmem,size=1G,share=on \
+	-object "memory-backend-ram,id=ivshmem,size=${IVSHMEM_SIZE:-1G},share=on" \
 	-device ivshmem-plain,memdev=ivshmem \
 	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" \
 	-append "$console panic=-1 $kunit harness.test=$test_name $*" \

@@ -202,7 +202,12 @@ if [ "${DEBUG:-1}" != 0 ]; then
 	run_state debug debug
 fi
 
-# 7. The table and the verdict.
+# 7. The table and the verdict.  Which tree the kernels came from, and the
+# commit of each kernel's branch, for make bench's control kernel.
+{
+	echo "src $src"
+	git -C "$src" for-each-ref --format='%(refname:short) %(objectname)' 'refs/heads/pfnmap-*'
+} >"$out/branches"
 {
 	echo "kernel $kver ($origin)"
 	while read -r kind dir; do

@@ -598,6 +598,151 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("The harness's own tests", proc.stdout)
 
 
+def bench_console(zaps, done=True, kvm=True):
+    """A bench boot's console: repro/bench_pfnmap.c's lines; ZAPS the
+    page-walk zaps per read (1 on the baseline, 0 with the series)."""
+    lines = ["HARNESS-TEST-START bench", "BENCH bar size_mib=1024"]
+    for name, us in (("whole", 86000), ("2M", 230), ("64K", 20)):
+        lines.append(f"BENCH map_{name} chunks=1 us={us} us_q1={us} us_q3={us}")
+    lines.append("BENCH walk_none rounds=25 faults_per_read=0.00 zaps_per_read=0.00 "
+                 "pass_us=38.0 pass_us_q1=38.0 pass_us_q3=39.0")
+    for name in ("smaps", "numa_maps"):
+        lines.append(f"BENCH walk_{name} rounds=25 faults_per_read={zaps:.2f} "
+                     f"zaps_per_read={zaps:.2f} read_us={150 + 40 * zaps} "
+                     "read_us_q1=1 read_us_q3=2 "
+                     f"pass_us={39 + 13 * zaps} pass_us_q1=1 pass_us_q3=2")
+    if kvm:
+        for ms, reads in ((0, 0), (100, 50), (10, 500)):
+            lines.append(f"BENCH kvm_{ms}ms seconds=5.0 passes_per_s=8000 reads={reads} "
+                         f"zaps={reads * zaps} stage2_faults={5 * reads * zaps} "
+                         f"stage2_fixed={reads * zaps} efault=0")
+    else:
+        lines.append("BENCH kvm skipped=/dev/kvm:No")
+    if done:
+        lines.append("BENCH done")
+    lines.append("HARNESS-TEST-END bench rc=0")
+    return "\n".join(lines) + "\n"
+
+
+class BenchTest(unittest.TestCase):
+    """bench.py: the table of ratios, and a bench that measured less than
+    asked fails; bench.sh: bad input fails before any boot."""
+
+    def bench(self, consoles):
+        with tempfile.TemporaryDirectory() as d:
+            for name, text in consoles.items():
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            proc = subprocess.run([os.path.join(HARNESS, "bench.py"), d],
+                                  capture_output=True, text=True, timeout=30)
+            with open(os.path.join(d, "summary.json")) as f:
+                return proc, json.load(f)
+
+    def boots(self, **changed):
+        consoles = {f"1G-{k}-{r}.log": bench_console(1 if k == "baseline" else 0)
+                    for k in ("baseline", "patched") for r in (1, 2)}
+        consoles.update(changed)
+        return consoles
+
+    def test_ratios_and_noise(self):
+        proc, data = self.bench(self.boots())
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        rows = data["sizes"]["1G"]
+        self.assertEqual(rows["map_2M.us"]["ratios"], {"patched/baseline": 1.0})
+        self.assertEqual(rows["map_2M.us"]["spreads"], {"baseline": 0.0, "patched": 0.0})
+        walk = rows["walk_numa_maps.read_us+pass_us"]["medians"]
+        self.assertEqual((walk["baseline"], walk["patched"]), (242, 189))
+        self.assertEqual(rows["walk_numa_maps.zaps_per_read"]["medians"]["patched"], 0)
+        self.assertEqual(rows["kvm_10ms.stage2_faults/reads"]["medians"]["baseline"], 5)
+        self.assertIn("| MAP+UNMAP_DMA, 2 MiB chunks | 230.0 us | 230.0 us | 1.00 | 0.0%, 0.0% |",
+                      proc.stdout)
+
+    def test_median_and_spread_per_kernel(self):
+        slow = bench_console(0).replace("us=230 ", "us=460 ")
+        proc, data = self.bench(self.boots(**{"1G-patched-3.log": slow,
+                                              "1G-baseline-3.log": bench_console(1)}))
+        row = data["sizes"]["1G"]["map_2M.us"]
+        self.assertEqual(row["medians"]["patched"], 230)
+        self.assertEqual(row["spreads"], {"baseline": 0.0, "patched": 1.0})
+
+    def test_nowalkfix_column(self):
+        consoles = self.boots(**{f"1G-nowalkfix-{r}.log": bench_console(1) for r in (1, 2)})
+        proc, data = self.bench(consoles)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("| measurement | baseline | nowalkfix | patched | "
+                      "nowalkfix/baseline | patched/baseline | patched/nowalkfix | "
+                      "spread of boots: baseline, nowalkfix, patched |", proc.stdout)
+        self.assertEqual(data["sizes"]["1G"]["walk_smaps.zaps_per_read"]["ratios"],
+                         {"nowalkfix/baseline": 1.0, "patched/baseline": 0.0,
+                          "patched/nowalkfix": 0.0})
+
+    def test_less_than_asked_fails(self):
+        for consoles, problem in (
+                (self.boots(**{"1G-patched-2.log": bench_console(0, done=False)}),
+                 "1G-patched-2.log: no 'BENCH done'"),
+                (self.boots(**{"1G-baseline-1.log": bench_console(1, kvm=False)}),
+                 "1G-baseline-1.log: kvm skipped"),
+                ({k: v for k, v in self.boots().items() if k != "1G-patched-2.log"},
+                 "1G: 1 boot(s) of patched, need two"),
+                ({}, "no SIZE-KERNEL-ROUND.log consoles"),
+                (self.boots(**{"asked.json": json.dumps(
+                    {"sizes": ["1G", "2G"], "kernels": ["baseline", "patched"],
+                     "rounds": 2, "seconds": 5})}),
+                 "2G: 0 console(s) of baseline, asked for 2"),
+                (self.boots(**{"1G-baseline-2.log": bench_console(1).replace(
+                    "size_mib=1024", "size_mib=256")}),
+                 "1G-baseline-2.log: the guest's BAR has 256 MiB, not 1G"),
+                (self.boots(**{"1G-patched-1.log": bench_console(0).replace(
+                    "reads=500", "reads=300")}),
+                 "kvm_10ms read numa_maps 300 times in 5.0 s, not every 10 ms")):
+            proc, data = self.bench(consoles)
+            self.assertEqual(proc.returncode, 1, problem)
+            self.assertTrue(any(problem in p for p in data["problems"]),
+                            (problem, data["problems"]))
+
+    def test_bad_input_before_any_boot(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3")
+            for given, message in (
+                    ({"BENCH_SIZES": "1G 3G"}, "BENCH_SIZES: '3G' is not a power of two"),
+                    ({"BENCH_SIZES": " "}, "BENCH_SIZES is empty"),
+                    ({"BENCH_CONTROL": "yes"}, "BENCH_CONTROL=yes: give 1"),
+                    ({"BENCH_ROUNDS": "1"}, "BENCH_ROUNDS=1: give 2 or more"),
+                    ({"BENCH_SECONDS": "x"}, "BENCH_SECONDS=x: give whole seconds"),
+                    ({}, f"{tmp}/out/7.3/baseline/bzImage not found: run make "
+                         "verify BASE=7.3 first")):
+                proc = subprocess.run([os.path.join(HARNESS, "bench.sh")],
+                                      env=dict(env, **given), capture_output=True,
+                                      text=True, timeout=30, stdin=subprocess.DEVNULL)
+                self.assertEqual(proc.returncode, 1, given)
+                self.assertIn(message, proc.stderr)
+                self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_control_kernel_needs_the_last_verify(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "root", "tests", "bin")
+            os.makedirs(root)
+            open(os.path.join(root, "bench_pfnmap"), "w").close()
+            for state in ("baseline", "patched"):
+                d = os.path.join(tmp, "out", "7.3", state)
+                os.makedirs(d)
+                open(os.path.join(d, "bzImage"), "w").close()
+                subprocess.run(f"cd {tmp}/root && find . | cpio -o -H newc --quiet "
+                               f"> {d}/initramfs.cpio", shell=True, check=True)
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3")
+            proc = subprocess.run([os.path.join(HARNESS, "bench.sh")], env=env,
+                                  capture_output=True, text=True, timeout=30,
+                                  stdin=subprocess.DEVNULL)
+            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(proc.stderr, f"error: {tmp}/out/7.3/branches names no "
+                             "nowalkfix kernel: run make verify BASE=7.3 (all tests), "
+                             "or BENCH_CONTROL=0\n")
+            self.assertFalse(os.path.exists(os.path.join(tmp, "cache")))
+
+
 class LockTest(unittest.TestCase):
     """verify, stress and mail of a base fail at once while another run
     of that base holds its lock."""
