@@ -3,7 +3,10 @@
 # of source tree SRC out of tree in BUILD.  VARIANT is "vm" (tinyconfig +
 # config/vm.config + config/tests.config) or "debug" (the same plus
 # config/debug.config).  Prints the path of the bzImage: a copy in the
-# results cache (lib.sh) when this tree was built so before.
+# results cache (lib.sh) when this tree was built so before.  With
+# GUEST_ARCH=arm64 the kernel is cross-built for arm64 with
+# config/vm-arm64.config instead of config/vm.config, and the image is
+# arm64's Image.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +25,9 @@ need ccache ccache
 [ -f /usr/include/libelf.h ] || die "libelf.h not found: apt-get install libelf-dev"
 [ -f /usr/include/openssl/ssl.h ] || die "openssl headers not found: apt-get install libssl-dev"
 
-frags=("$REPO_DIR/config/vm.config" "$REPO_DIR/config/tests.config")
+guest_arch_setup
+need "${CROSS_PREFIX}gcc" "$CROSS_PACKAGE"
+frags=("$REPO_DIR/config/$VM_CONFIG" "$REPO_DIR/config/tests.config")
 case $variant in
 vm) ;;
 debug) frags+=("$REPO_DIR/config/debug.config") ;;
@@ -33,10 +38,10 @@ esac
 # CONFIG_ONLY=1: configure BUILD (for static-checks.sh), build nothing.
 cached=''
 if [ "${CONFIG_ONLY:-0}" = 0 ] && tree=$(src_tree "$src") &&
-	cached=$(cache_dir_for "bzImage-$variant" "$tree" "$(toolchain)" \
+	cached=$(cache_dir_for "$IMAGE_NAME-$variant" "$tree" "$(toolchain)" \
 		"$(files_hash "${frags[@]}" "$0")") &&
-	[ -f "$cached/bzImage" ]; then
-	echo "$cached/bzImage"
+	[ -f "$cached/$IMAGE_NAME" ]; then
+	echo "$cached/$IMAGE_NAME"
 	exit 0
 fi
 
@@ -48,7 +53,8 @@ export CCACHE_BASEDIR=$src
 # Same timestamp for every build so that ccache hits across trees.
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-Thu Jan  1 00:00:00 UTC 2026}"
 export KBUILD_BUILD_USER=pfnmap KBUILD_BUILD_HOST=harness
-mk=(make -s -C "$src" O="$build" ARCH=x86_64 CC="ccache gcc" -j"$jobs")
+mk=(make -s -C "$src" O="$build" ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX"
+	CC="ccache ${CROSS_PREFIX}gcc" -j"$jobs")
 
 fail() {
 	echo "---- last 30 lines of $log_file ----" >&2
@@ -90,6 +96,6 @@ done
 [ "$missing" = 0 ] || die "configuration does not provide what config/*.config asks for"
 [ "${CONFIG_ONLY:-0}" = 0 ] || exit 0
 
-"${mk[@]}" bzImage >>"$log_file" 2>&1 || fail "kernel build failed"
-cache_put "$cached" "$build/arch/x86/boot/bzImage"
-echo "$build/arch/x86/boot/bzImage"
+"${mk[@]}" "$IMAGE_NAME" >>"$log_file" 2>&1 || fail "kernel build failed"
+cache_put "$cached" "$build/arch/$SRCARCH/boot/$IMAGE_NAME"
+echo "$build/arch/$SRCARCH/boot/$IMAGE_NAME"

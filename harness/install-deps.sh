@@ -22,8 +22,10 @@ pkgs=(
 	gcc make flex bison bc libelf-dev libssl-dev dwarves ccache perl
 	# sources, patches, checks
 	git xz-utils python3 python3-ply python3-git sparse shellcheck file
-	# cross builds of the s390 code the series touches
-	gcc-s390x-linux-gnu
+	# cross builds of the series (harness/cross-checks.sh; i386 with gcc)
+	gcc-s390x-linux-gnu gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
+	# the arm64 guest's programs (make verify ARCH=arm64)
+	libc6-dev-arm64-cross
 	# the guest
 	qemu-system-x86 busybox-static cpio libc6-dev
 	# make mail
@@ -47,7 +49,10 @@ sparse_ok() {
 	rm -f "$f"
 	[[ $out != *error* ]]
 }
-version_ge qemu-system-x86 1:9.0 && version_ge b4 0.14 && sparse_ok && exit 0
+qemu_ok() {
+	version_ge qemu-system-x86 1:9.0 && version_ge qemu-system-arm 1:9.0
+}
+qemu_ok && version_ge b4 0.14 && sparse_ok && exit 0
 
 # shellcheck source=/dev/null
 read -r distro codename < <(. /etc/os-release && echo "${ID:-} ${VERSION_CODENAME:-}")
@@ -82,13 +87,15 @@ private_apt() {
 }
 mkdir -p "$apt_dir/dl"
 
-if ! version_ge qemu-system-x86 1:9.0; then
+# qemu-system-arm (the arm64 guest) comes from the same suite: its
+# qemu-system-common must be the same version.
+if ! qemu_ok; then
 	private_apt qemu "$codename" "$codename-updates" "$codename-security" "$codename-backports"
 	apt-get "${apt_opts[@]}" install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-		-t "$codename-backports" qemu-system-x86 >/dev/null ||
-		die "could not install qemu-system-x86 from $codename-backports"
-	version_ge qemu-system-x86 1:9.0 || die "$codename-backports has no QEMU 9.0 or newer"
-	echo "installed: qemu-system-x86 $(dpkg-query -W -f '${Version}' qemu-system-x86) from $codename-backports"
+		-t "$codename-backports" qemu-system-x86 qemu-system-arm >/dev/null ||
+		die "could not install qemu-system-x86 and qemu-system-arm from $codename-backports"
+	qemu_ok || die "$codename-backports has no QEMU 9.0 or newer"
+	echo "installed: qemu-system-x86 and qemu-system-arm $(dpkg-query -W -f '${Version}' qemu-system-x86) from $codename-backports"
 fi
 
 if ! version_ge b4 0.14; then

@@ -66,8 +66,10 @@ QEMU_FAILED = re.compile(r"run-vm: (QEMU exited .*)")
 # A printk record's timestamp, at the start of the record.
 TIMESTAMP = re.compile(r"\[\s*\d+\.\d+\]\s?")
 TAP_RESULT = re.compile(r"^(not ok|ok) \d+ (.*?)(?: # (SKIP|XFAIL).*)?$")
-# Selftest lines worth quoting in the table (the race tests' counts).
+# Selftest lines worth quoting in the table (the race tests' counts, the
+# level bar_map_level measured).
 NOTE = re.compile(r"^# (\d+ (?:maps|guest passes) .*"
+                  r"|the 1 GiB BAR is mapped with .*"
                   r"|.*: (Invalid argument|Bad address).*)$")
 # A race test's summary line, one per run: "# N maps of ..." (or "# N
 # guest passes over ..." for KVM), with "N raced", "N EINVAL" or "N

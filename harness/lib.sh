@@ -55,6 +55,73 @@ base_facts() {
 	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print }' "$file"
 }
 
+# The architectures the harness knows: the guest's (ARCH=, run time) and
+# the cross builds' (harness/cross-checks.sh).
+known_arches() {
+	echo "x86_64, arm64, s390, riscv64, i386"
+}
+# The architectures cross-checks.sh builds the series for in make verify.
+CROSS_ARCHES=${CROSS_ARCHES:-arm64 s390 riscv64 i386 x86_64}
+
+# arch_setup ARCH: the kernel's ARCH= (KERNEL_ARCH) and its arch/
+# directory (SRCARCH), the compiler prefix (CROSS_PREFIX) and its Debian
+# package, sparse's flags (SPARSE_FLAGS, as the kernel's Makefile passes
+# them), the KVM directory that builds virt/kvm (KVM_DIR, empty without
+# KVM) and whether drivers/vfio/Kconfig builds vfio_iommu_type1 there
+# (HAS_TYPE1).  Dies, naming the known ones, for an unknown ARCH.
+arch_setup() {
+	KVM_DIR='' HAS_TYPE1=1 CROSS_PREFIX='' CROSS_PACKAGE=gcc
+	case $1 in
+	x86_64)
+		KERNEL_ARCH=x86_64 SRCARCH=x86 KVM_DIR=arch/x86/kvm
+		SPARSE_FLAGS="--arch=x86_64 -mlittle-endian -m64" ;;
+	arm64)
+		KERNEL_ARCH=arm64 SRCARCH=arm64 KVM_DIR=arch/arm64/kvm
+		CROSS_PREFIX=aarch64-linux-gnu- CROSS_PACKAGE=gcc-aarch64-linux-gnu
+		SPARSE_FLAGS="--arch=arm64 -mlittle-endian -m64" ;;
+	s390)
+		KERNEL_ARCH=s390 SRCARCH=s390 KVM_DIR=arch/s390/kvm
+		CROSS_PREFIX=s390x-linux-gnu- CROSS_PACKAGE=gcc-s390x-linux-gnu
+		SPARSE_FLAGS="--arch=s390 -mbig-endian -m64" ;;
+	riscv64)
+		KERNEL_ARCH=riscv SRCARCH=riscv KVM_DIR=arch/riscv/kvm HAS_TYPE1=0
+		CROSS_PREFIX=riscv64-linux-gnu- CROSS_PACKAGE=gcc-riscv64-linux-gnu
+		SPARSE_FLAGS="--arch=riscv -mlittle-endian -m64" ;;
+	i386)
+		KERNEL_ARCH=i386 SRCARCH=x86
+		SPARSE_FLAGS="--arch=i386 -mlittle-endian -m32" ;;
+	*) die "unknown ARCH '$1' (known: $(known_arches))" ;;
+	esac
+}
+
+# The architecture of the guest kernels (make verify ARCH=): x86_64 (the
+# default) or arm64.
+GUEST_ARCH=${GUEST_ARCH:-x86_64}
+
+# guest_arch_setup: arch_setup for GUEST_ARCH, plus the kernel image to
+# build (IMAGE_NAME), the config fragment in place of vm.config
+# (VM_CONFIG), the QEMU binary (QEMU, from QEMU_PACKAGE), the suffix of the out and build
+# directories (ARCH_SUFFIX: empty for x86_64), Debian's name of the
+# architecture (DEB_ARCH) and the static libc the guest's programs link
+# (LIBC_A, from LIBC_PACKAGE).  Dies, naming the guest
+# architectures, for any other.
+guest_arch_setup() {
+	case $GUEST_ARCH in
+	x86_64)
+		IMAGE_NAME=bzImage VM_CONFIG=vm.config QEMU=qemu-system-x86_64 ARCH_SUFFIX=''
+		QEMU_PACKAGE=qemu-system-x86
+		DEB_ARCH=amd64 LIBC_A=/usr/lib/x86_64-linux-gnu/libc.a LIBC_PACKAGE=libc6-dev ;;
+	arm64)
+		IMAGE_NAME=Image VM_CONFIG=vm-arm64.config QEMU=qemu-system-aarch64 ARCH_SUFFIX=-arm64
+		QEMU_PACKAGE=qemu-system-arm
+		DEB_ARCH=arm64 LIBC_A=/usr/aarch64-linux-gnu/lib/libc.a LIBC_PACKAGE=libc6-dev-arm64-cross ;;
+	*)
+		(arch_setup "$GUEST_ARCH") || exit 1
+		die "ARCH=$GUEST_ARCH has no guest: the guests are x86_64 and arm64 ($GUEST_ARCH is built by harness/cross-checks.sh)" ;;
+	esac
+	arch_setup "$GUEST_ARCH"
+}
+
 # Suites that carry linux-source-$1; get-source.sh takes the newest
 # version any of them has.
 suites_for_base() {
@@ -98,10 +165,12 @@ apt_sources_list() {
 	done
 }
 
-# The guest tests to run on a base.
+# The guest tests to run on a base, for GUEST_ARCH (guest_arch_setup
+# first): the base's "tests" list, or "tests-arm64" for arm64.
 tests_list_for_base() {
 	local list
-	list=$(base_fact "$1" tests) || return 1
+	list=$(base_fact "$1" "tests${ARCH_SUFFIX:-}") || return 1
+	[ -n "$list" ] || die "BASE=$1 has no tests list for ARCH=$GUEST_ARCH (harness/stacks/$1)"
 	echo "$REPO_DIR/$list"
 }
 
@@ -168,9 +237,10 @@ series_dirs_of() {
 # 9.0; harness/install-deps.sh installs a new enough QEMU.
 check_qemu() {
 	local version
-	need qemu-system-x86_64 qemu-system-x86
+	guest_arch_setup
+	need "$QEMU" "$QEMU_PACKAGE"
 	[ "${ACCEL:-tcg}" = kvm ] && return 0
-	version=$(qemu-system-x86_64 --version 2>/dev/null |
+	version=$("$QEMU" --version 2>/dev/null |
 		sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p') || true
 	printf '9.0\n%s\n' "$version" | sort -C -V ||
 		die "QEMU ${version:-of unknown version} is too old: TCG emulates x2APIC since 9.0; run harness/install-deps.sh"

@@ -2,7 +2,10 @@
 # make-initramfs.sh SRC BUILD OUT: build the guest's initramfs OUT (a newc
 # cpio) from busybox-static, guest/, the vfio selftests and some mm
 # selftests of kernel tree SRC (statically linked against the uapi headers
-# of build dir BUILD) and the reproducers in repro/.
+# of build dir BUILD) and the reproducers in repro/.  GUEST_ARCH=arm64:
+# all cross-built for arm64, with arm64's busybox-static
+# (get-guest-debs.sh), without the reproducers that run an x86 KVM guest
+# (those that include kvm.h).
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,19 +14,32 @@ src=$1
 build=$2
 out=$3
 
+guest_arch_setup
+cc=${CROSS_PREFIX}gcc
 need cpio cpio
-need gcc gcc
-[ -x /bin/busybox ] || die "/bin/busybox not found: apt-get install busybox-static"
-file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
-	die "/bin/busybox is not static: apt-get install busybox-static"
-[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a not found: apt-get install libc6-dev"
+need "$cc" "$CROSS_PACKAGE"
+[ -f "$LIBC_A" ] || die "$LIBC_A not found: apt-get install $LIBC_PACKAGE"
+debs=$("$HARNESS_DIR/get-guest-debs.sh" "$DEB_ARCH")
+busybox=${debs%/}/bin/busybox
+[ -x "$busybox" ] || die "$busybox not found: apt-get install busybox-static"
+file -L "$busybox" 2>/dev/null | grep -q "statically linked" ||
+	die "$busybox is not static: apt-get install busybox-static"
+# The selftests' makefiles, for another architecture than this one's,
+# with that architecture's libuuid.
+cross_make=()
+static=-static
+if [ "$GUEST_ARCH" != x86_64 ]; then
+	cross_make=(ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX")
+	static="-static -I$debs/usr/include -L$debs/usr/lib/${CROSS_PREFIX%-}"
+fi
 
 # The results cache (lib.sh): the same tree, guest files, reproducers,
 # busybox and toolchain made this before.
 cached=''
 if tree=$(src_tree "$src") &&
-	cached=$(cache_dir_for initramfs "$tree" "$(toolchain)" "$(ldd --version | head -n 1)" \
-		"$(files_hash "$0" /bin/busybox "$REPO_DIR"/guest/init "$REPO_DIR"/guest/tests/* \
+	cached=$(cache_dir_for "initramfs$ARCH_SUFFIX" "$tree" "$(toolchain)" "$(ldd --version | head -n 1)" \
+		"$("$cc" --version | head -n 1)" \
+		"$(files_hash "$0" "$busybox" "$REPO_DIR"/guest/init "$REPO_DIR"/guest/tests/* \
 			"$REPO_DIR"/repro/*)") &&
 	[ -f "$cached/initramfs.cpio" ]; then
 	cp "$cached/initramfs.cpio" "$out"
@@ -36,15 +52,15 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/bin}
 
-make -s -C "$src" O="$build" ARCH=x86_64 headers >"$work/headers.log" 2>&1 ||
+make -s -C "$src" O="$build" ARCH="$KERNEL_ARCH" headers >"$work/headers.log" 2>&1 ||
 	{ tail -n 30 "$work/headers.log" >&2; die "make headers failed"; }
 
 # The vfio selftests, where the tree has them (not 6.12).
 st=$src/tools/testing/selftests/vfio
 if [ -d "$st" ]; then
 	mkdir -p "$work/selftests"
-	make -s -C "$st" OUTPUT="$work/selftests" \
-		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+	make -s -C "$st" OUTPUT="$work/selftests" "${cross_make[@]}" \
+		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS="$static" \
 		>"$work/selftests.log" 2>&1 ||
 		{ tail -n 30 "$work/selftests.log" >&2; die "building $st failed"; }
 	for prog in "$work"/selftests/vfio_*_test; do
@@ -63,8 +79,8 @@ while read -r t; do
 done < <(sed -n 's/^exec \([A-Za-z0-9_.-]*\).*/\1/p' "$REPO_DIR"/guest/tests/mm_*)
 if [ ${#mm_tests[@]} -gt 0 ]; then
 	mkdir -p "$work/mm"
-	make -s -C "$mm" OUTPUT="$work/mm" \
-		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS=-static \
+	make -s -C "$mm" OUTPUT="$work/mm" "${cross_make[@]}" \
+		KHDR_INCLUDES="-isystem $build/usr/include" EXTRA_CFLAGS="$static" \
 		"${mm_tests[@]/#/$work/mm/}" >"$work/mm.log" 2>&1 ||
 		{ tail -n 30 "$work/mm.log" >&2; die "building the mm selftests failed"; }
 	cp "${mm_tests[@]/#/$work/mm/}" "$root/tests/bin/"
@@ -72,12 +88,15 @@ fi
 
 for c in "$REPO_DIR"/repro/*.c; do
 	[ -e "$c" ] || continue
-	gcc -static -O2 -Wall -Werror -pthread -isystem "$build/usr/include" \
+	if [ "$GUEST_ARCH" != x86_64 ] && grep -q '^#include "kvm.h"' "$c"; then
+		continue
+	fi
+	"$cc" -static -O2 -Wall -Werror -pthread -isystem "$build/usr/include" \
 		-o "$root/tests/bin/$(basename "$c" .c)" "$c" ||
 		die "building $c failed"
 done
 
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$REPO_DIR/guest/init" "$root/init"
 cp "$REPO_DIR"/guest/tests/* "$root/tests/"

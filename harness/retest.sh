@@ -17,10 +17,11 @@ if [ -z "$test_name" ] || [ -z "$state" ]; then
 	die "usage: make retest TEST=NAME STATE=baseline|nowalkfix|kvmonly|depth|patched|debug [BASE=$BASE]"
 fi
 need python3 python3
+guest_arch_setup
 tests_list=$(tests_list_for_base "$BASE")
 TESTS=$test_name "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 read -r _ expect timeout < <("$HARNESS_DIR/tests_list.py" "$tests_list" entry "$test_name")
-dir=$OUT_DIR/$BASE/$state
+dir=$OUT_DIR/$BASE$ARCH_SUFFIX/$state
 for f in bzImage initramfs.cpio; do
 	[ -f "$dir/$f" ] ||
 		die "$dir/$f not found: no $state kernel of BASE=$BASE built; run make verify BASE=$BASE first"
@@ -30,8 +31,8 @@ check_qemu
 
 tree=${KUNIT_TREE:-$CACHE_DIR/src/$BASE}
 [ -n "${KUNIT_TREE:-}" ] || [ -d "$tree" ] || tree=$CACHE_DIR/kdir-$BASE
-mkdir -p "$OUT_DIR/$BASE/retest"
-log=$OUT_DIR/$BASE/retest/$state-$test_name.log
+mkdir -p "$OUT_DIR/$BASE$ARCH_SUFFIX/retest"
+log=$OUT_DIR/$BASE$ARCH_SUFFIX/retest/$state-$test_name.log
 t0=$SECONDS
 rc=0
 VM_TIMEOUT=${VM_TIMEOUT:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" \

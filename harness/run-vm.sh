@@ -4,6 +4,8 @@
 # $IVSHMEM_SIZE, default 1G)
 # with kernel KERNEL and initramfs INITRD, run guest test TEST and write
 # the serial console to LOG.  Extra kernel command line words may follow.
+# GUEST_ARCH=arm64: QEMU's virt machine with an SMMUv3 instead, the same
+# BAR, memory and command line, the console on its PL011.
 #
 # The guest powers itself off after the test.  It is killed when it runs
 # longer than $VM_TIMEOUT seconds (default 300), or $GRACE seconds
@@ -24,13 +26,17 @@ test_name=$3
 log=$4
 shift 4
 
-need qemu-system-x86_64 qemu-system-x86
+guest_arch_setup
+need "$QEMU" "$QEMU_PACKAGE"
 
 [[ ${IVSHMEM_SIZE:-1G} =~ ^[1-9][0-9]*[MG]$ ]] ||
 	die "IVSHMEM_SIZE=$IVSHMEM_SIZE: give the BAR's size as QEMU takes it, e.g. 1G or 256M"
 timeout=${VM_TIMEOUT:-300}
 grace=${GRACE:-15}
 accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu max)
+# arm64 under TCG: QEMU's own pointer authentication algorithm instead of
+# the architected QARMA, which TCG emulates slowly.
+[ "$GUEST_ARCH" = arm64 ] && accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "max,pauth-impdef=on")
 if [ "${ACCEL:-tcg}" = kvm ]; then
 	[ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
 	accel=(-accel kvm -cpu host)
@@ -84,13 +90,22 @@ trap 'exit 143' TERM
 # device interrupt again, and the guest stalls.  TCG emulates x2APIC
 # since QEMU 9.0.
 # shellcheck disable=SC2206 # $kunit is meant to split into words
-qemu-system-x86_64 -machine q35,kernel-irqchip=split "${accel[@]}" -smp 2 -m "$mem" \
+# arm64: the virt machine's SMMUv3 translates the PCI devices' DMA, as
+# VT-d does on q35.
+machine=(-machine "q35,kernel-irqchip=split" -device "intel-iommu,intremap=on,eim=on")
+console="console=ttyS0 intel_iommu=on"
+monitor_cmds=("info registers -a" "info lapic 0" "info lapic 1")
+if [ "$GUEST_ARCH" = arm64 ]; then
+	machine=(-machine "virt,iommu=smmuv3,gic-version=3")
+	console=console=ttyAMA0
+	monitor_cmds=("info registers -a")
+fi
+"$QEMU" "${machine[@]}" "${accel[@]}" -smp 2 -m "$mem" \
 	-nodefaults -display none -monitor "unix:$monitor,server,nowait" -no-reboot \
-	-device intel-iommu,intremap=on,eim=on \
 	-object "memory-backend-ram,id=ivshmem,size=${IVSHMEM_SIZE:-1G},share=on" \
 	-device ivshmem-plain,memdev=ivshmem \
 	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" \
-	-append "console=ttyS0 intel_iommu=on panic=-1 $kunit harness.test=$test_name $*" \
+	-append "$console panic=-1 $kunit harness.test=$test_name $*" \
 	</dev/null >"$log.qemu" 2>&1 &
 qemu=$!
 
@@ -115,8 +130,8 @@ while kill -0 "$qemu" 2>/dev/null; do
 	fi
 	if [ -n "$killed" ]; then
 		# What the vCPUs and their local APICs were doing, for the record.
-		timeout -k 5 30 "$HARNESS_DIR/monitor.py" "$monitor" "info registers -a" \
-			"info lapic 0" "info lapic 1" >"$log.monitor" 2>&1 || true
+		timeout -k 5 30 "$HARNESS_DIR/monitor.py" "$monitor" "${monitor_cmds[@]}" \
+			>"$log.monitor" 2>&1 || true
 		kill "$qemu" 2>/dev/null || true
 		break
 	fi

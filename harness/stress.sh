@@ -21,6 +21,7 @@ done
 [ -n "$test_name" ] ||
 	die "unknown TRIGGER '$trigger' for BASE=$BASE (known: $(sed 's/:[^ ]*//g; s/ /, /g' <<<"$races"))"
 lock_base "$BASE" stress
+guest_arch_setup
 check_qemu
 
 rounds=${ROUNDS:-4}

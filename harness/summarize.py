@@ -31,7 +31,9 @@ SERIES_STATES = ("nowalkfix", "kvmonly", "depth", "patched", "debug")
 
 def is_check(row):
     """A row of checkpatch or the static checks, not of a guest boot."""
-    return row["test"].startswith("checkpatch:") or row["test"] == "static-checks"
+    return (row["test"].startswith("checkpatch:") or
+            row["test"] == "static-checks" or
+            row["test"].startswith("static-checks:"))
 
 
 def group_of(test):

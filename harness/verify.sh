@@ -27,7 +27,9 @@
 # per guest, instead of the tests list's), RACE_BASELINE=0 (no race
 # measurement on the baseline: it never gates), MEASURE=0 (no kernel
 # that harness/stacks/BASE lists as "measure"), CACHE=0 (build every kernel and
-# run the static checks even when the results cache of lib.sh has them).
+# run the static checks even when the results cache of lib.sh has them),
+# CROSS_ARCHES (the architectures cross-checks.sh builds the series' files
+# for, with W=1 and sparse, default lib.sh's; empty: none).
 [ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -35,8 +37,13 @@ set -euo pipefail
 
 need python3 python3
 # Bad input fails here, before anything is downloaded or built.
+guest_arch_setup
 tests_list=$(tests_list_for_base "$BASE")
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
+for arch in $CROSS_ARCHES; do
+	arch_setup "$arch"
+	need "${CROSS_PREFIX}gcc" "$CROSS_PACKAGE"
+done
 # The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
 [ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
 if [ -n "${KDIR:-}" ]; then
@@ -48,7 +55,15 @@ lock_base "$BASE" verify
 need perl perl
 check_qemu
 
-out=$OUT_DIR/$BASE.new
+# arm64 (GUEST_ARCH=arm64): its own out and build directories; no
+# per-patch builds and no x86_64 warning comparison (the x86_64 run has
+# them; its cross checks build the series for arm64, which this run does
+# too), the other kernels and tests as its tests list says.
+if [ "$GUEST_ARCH" != x86_64 ]; then
+	BISECT=0
+	CROSS_ARCHES=$GUEST_ARCH
+fi
+out=$OUT_DIR/$BASE$ARCH_SUFFIX.new
 rm -rf "$out"
 mkdir -p "$out"
 results=$out/results.jsonl
@@ -96,7 +111,7 @@ while read -r dir; do
 done < <(series_dirs_of "$BASE")
 [ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: $npatches patches clean"
 
-build_dir() { echo "$CACHE_DIR/build/$BASE-$1"; }
+build_dir() { echo "$CACHE_DIR/build/$BASE$ARCH_SUFFIX-$1"; }
 
 # cached_note KERNEL: says so when build-kernel.sh took KERNEL from the
 # results cache (built before from the same tree, config and compiler).
@@ -137,7 +152,7 @@ run_state() {
 	mkdir -p "$dir"
 	t0=$SECONDS
 	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
-	cp "$kernel" "$dir/bzImage"
+	cp "$kernel" "$dir/bzImage" # the guest's kernel image, for any GUEST_ARCH
 	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	"$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio" >/dev/null
 	selected=$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")
@@ -167,8 +182,21 @@ done 3< <(base_facts "$BASE" partial
 "$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
 run_state patched vm
 if [ "${STATIC:-1}" != 0 ]; then
-	"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
-		echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+	if [ "$GUEST_ARCH" = x86_64 ]; then
+		"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
+			echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+	fi
+	# The same files built for the other architectures (lib.sh
+	# CROSS_ARCHES; CROSS_ARCHES= for none): a row each.
+	for arch in $CROSS_ARCHES; do
+		t0=$SECONDS
+		if "$HARNESS_DIR/cross-checks.sh" "$src" pfnmap-prereqs pfnmap-patched "$arch"; then
+			status=PASS detail="no new W=1/sparse warnings"
+		else
+			status=FAIL detail="new W=1/sparse warnings, or the build failed: see the log"
+		fi
+		echo "{\"test\": \"static-checks:$arch\", \"state\": \"patched\", \"status\": \"$status\", \"detail\": \"$detail\", \"seconds\": $((SECONDS - t0))}" >>"$results"
+	done
 fi
 if [ "${DEBUG:-1}" != 0 ]; then
 	run_state debug debug
@@ -185,10 +213,10 @@ fi
 	while read -r kind dir; do
 		echo "  $kind $dir: $(grep -cv '^#\|^$' "$REPO_DIR/$dir/series") patches"
 	done < <(stack_of "$BASE")
-	echo "qemu $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
+	echo "$GUEST_ARCH guest, qemu $("$QEMU" --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
 rc=0
 "$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt" || rc=$?
 [ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
-replace_dir "$out" "$OUT_DIR/$BASE"
+replace_dir "$out" "$OUT_DIR/$BASE$ARCH_SUFFIX"
 exit "$rc"

@@ -57,6 +57,13 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual((row["maps"], row["raced"], row["spurious"],
                           row["efault"]), (10767, 9021, 7, 5586))
 
+    def test_bar_map_level_is_quoted(self):
+        row = judged_text("HARNESS-TEST-START bar_map_level\n# the 1 GiB BAR is mapped "
+                          "with PMD entries: one fault made 512 of 262144 pages present\n"
+                          "HARNESS-TEST-END bar_map_level rc=0\n", "bar_map_level")[0]
+        self.assertEqual(row["status"], "PASS")
+        self.assertIn("mapped with PMD entries", row["detail"])
+
     def test_kvm_race_counts(self):
         row = judged_text(
             "HARNESS-TEST-START kvm\n# 4000 guest passes over 0x40000000 "
@@ -494,7 +501,8 @@ class BadInputTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
                        OUT_DIR=os.path.join(tmp, "out"))
-            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE"):
+            for var in ("TESTS", "KDIR", "UPSTREAM_COMMITS", "BASE",
+                        "CROSS_ARCHES", "ARCH", "GUEST_ARCH"):
                 env.pop(var, None)
             env.update({k: v for k, v in given.items() if v is not None})
             t0 = time.monotonic()
@@ -523,6 +531,31 @@ class BadInputTest(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0, cmd)
             self.assertEqual(proc.stderr,
                              "error: unknown base '9.9' (known: 7.3, 6.12)\n", cmd)
+
+    def test_unknown_cross_arch(self):
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                CROSS_ARCHES="arm64 sparc")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: unknown ARCH 'sparc' (known: "
+                         "x86_64, arm64, s390, riscv64, i386)\n")
+
+    def test_unknown_guest_arch(self):
+        for arch, err in (
+                ("sparc", "error: unknown ARCH 'sparc' (known: x86_64, arm64, s390, "
+                 "riscv64, i386)\n"),
+                ("s390", "error: ARCH=s390 has no guest: the guests are x86_64 and "
+                 "arm64 (s390 is built by harness/cross-checks.sh)\n")):
+            for cmd in ("verify.sh", "retest.sh"):
+                args = [] if cmd == "verify.sh" else ["kunit", "patched"]
+                proc = self.run_harness([os.path.join(HARNESS, cmd), *args],
+                                        GUEST_ARCH=arch)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertEqual(proc.stderr, err, cmd)
+        proc = self.run_harness([os.path.join(HARNESS, "verify.sh")],
+                                GUEST_ARCH="arm64", BASE="6.12")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr, "error: BASE=6.12 has no tests list for "
+                         "ARCH=arm64 (harness/stacks/6.12)\n")
 
     def test_kdir_that_is_no_tree_or_ref(self):
         with tempfile.TemporaryDirectory() as kdir:
@@ -869,7 +902,8 @@ class TestsListTest(unittest.TestCase):
     def test_the_guest_lists_read(self):
         # Each base's tests run on its whole kernels and on the partial
         # ones its stack file declares.
-        for base, name in (("7.3", "tests.list"), ("6.12", "tests-6.12.list")):
+        for base, name in (("7.3", "tests.list"), ("6.12", "tests-6.12.list"),
+                           ("7.3", "tests-arm64.list")):
             kernels = {"baseline", "patched", "debug"}
             with open(os.path.join(REPO, "harness", "stacks", base)) as f:
                 kernels |= {line.split()[1] for line in f
@@ -1141,6 +1175,7 @@ class BaseFactsTest(unittest.TestCase):
 
     def test_facts(self):
         self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
+        self.assertEqual(self.fact("7.3", "tests-arm64"), "guest/tests-arm64.list")
         self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
         self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "FILE_PATH_CHANGES")
