@@ -35,10 +35,6 @@ git_src am --abort >/dev/null 2>&1 || true
 git_src checkout -q -f -B "$branch" "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
-subject_of() {
-	sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$1" | head -n 1
-}
-
 is_test_patch() {
 	case $(subject_of "$1") in
 	"vfio: selftests:"* | selftests* | *KUnit*) return 0 ;;
@@ -60,14 +56,7 @@ keep() {
 	all) return 0 ;;
 	none) return 1 ;;
 	tests) is_test_patch "$2" ;;
-	without:*)
-		local prefix prefixes subject
-		subject=$(subject_of "$2")
-		IFS='|' read -r -a prefixes <<<"${filter#without:}"
-		for prefix in "${prefixes[@]}"; do
-			[[ $subject != "$prefix"* ]] || return 1
-		done
-		;;
+	without:*) ! subject_has_prefix "$(subject_of "$2")" "${filter#without:}" ;;
 	*) die "unknown filter '$filter'" ;;
 	esac
 }

@@ -97,7 +97,7 @@ EOF
 declare -A kernel=([baseline]=$run/baseline/bzImage [patched]=$run/patched/bzImage)
 if [ "$control" = 1 ]; then
 	git -C "$src" checkout -q -f --detach "$nowalkfix"
-	kernel[nowalkfix]=$("$HARNESS_DIR/build-kernel.sh" "$src" "$CACHE_DIR/build/$BASE-vm" vm)
+	kernel[nowalkfix]=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm)
 	log "bench: control kernel nowalkfix built"
 fi
 

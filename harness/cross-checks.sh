@@ -118,29 +118,13 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cached='' how=''
-git -C "$src" checkout -q -f "$baseref"
-if base_tree=$(src_tree "$src"); then
-	git -C "$src" checkout -q -f "$patched"
-	if patched_tree=$(src_tree "$src"); then
-		cached=$(cache_dir_for "cross-$arch" "$base_tree" "$patched_tree" "${files[@]}" \
-			"$(toolchain)" "$("${cross}gcc" --version | head -n 1)" "$(sparse --version)" \
-			"$(files_hash "$0" "$HARNESS_DIR/lib.sh" "${frags[@]}")") || true
-	fi
-fi
 t0=$SECONDS
-if [ -n "$cached" ] && [ -f "$cached/patched" ]; then
-	cp "$cached/base" "$cached/patched" "$tmp/"
-	git -C "$src" checkout -q -f "$patched"
-	how=', cached: same trees checked before'
-else
-	warnings "$baseref" "$tmp/base"
-	warnings "$patched" "$tmp/patched"
-	cache_put "$cached" "$tmp/base" "$tmp/patched"
-fi
+warnings_before_after "$src" "$baseref" "$patched" "$tmp" "cross-$arch" "${files[@]}" \
+	"$(toolchain)" "$("${cross}gcc" --version | head -n 1)" "$(sparse --version)" \
+	"$(files_hash "$0" "$HARNESS_DIR/lib.sh" "${frags[@]}")"
 new=$(comm -13 "$tmp/base" "$tmp/patched")
 what="W=1$([ "$SPARSE" = 1 ] && echo ", sparse")"
-log "cross checks $arch ($what) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after ($((SECONDS - t0)) s$how)"
+log "cross checks $arch ($what) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after ($((SECONDS - t0)) s$WARNINGS_HOW)"
 if [ -n "$new" ]; then
 	printf '%s\n' "$new" >&2
 	die "the series adds warnings on $arch"

@@ -310,3 +310,53 @@ files_hash() {
 		cat "$f"
 	done | sha256sum | cut -c1-24
 }
+
+# warnings_before_after SRC BASEREF PATCHED DIR KIND KEY...: the
+# warnings of the caller's function `warnings REF OUT` at BASEREF and at
+# PATCHED, in DIR/base and DIR/patched, taken from the results cache
+# when the two trees and KEY... (the files, tools and scripts that give
+# them) gave them before, and put there otherwise.  Leaves SRC checked
+# out at PATCHED.  WARNINGS_HOW says ", cached: ..." when cached.
+warnings_before_after() {
+	local src=$1 baseref=$2 patched=$3 dir=$4 kind=$5 cached='' base_tree patched_tree
+	shift 5
+	WARNINGS_HOW=''
+	git -C "$src" checkout -q -f "$baseref"
+	if base_tree=$(src_tree "$src"); then
+		git -C "$src" checkout -q -f "$patched"
+		if patched_tree=$(src_tree "$src"); then
+			cached=$(cache_dir_for "$kind" "$base_tree" "$patched_tree" "$@") || true
+		fi
+	fi
+	if [ -n "$cached" ] && [ -f "$cached/patched" ]; then
+		cp "$cached/base" "$cached/patched" "$dir/"
+		git -C "$src" checkout -q -f "$patched"
+		WARNINGS_HOW=', cached: same trees checked before'
+	else
+		warnings "$baseref" "$dir/base"
+		warnings "$patched" "$dir/patched"
+		cache_put "$cached" "$dir/base" "$dir/patched"
+	fi
+}
+
+# build_dir VARIANT: the build directory of BASE's kernels of VARIANT
+# (vm, debug) for the guest architecture.
+build_dir() {
+	echo "$CACHE_DIR/build/$BASE${ARCH_SUFFIX:-}-$1"
+}
+
+# subject_of PATCH: the subject of a patch file, without its [PATCH] tag.
+subject_of() {
+	sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$1" | head -n 1
+}
+
+# subject_has_prefix SUBJECT PREFIX[|PREFIX...]: does SUBJECT start with
+# one of the PREFIXes (a "without:" filter of apply-series.sh)?
+subject_has_prefix() {
+	local prefix prefixes
+	IFS='|' read -r -a prefixes <<<"$2"
+	for prefix in "${prefixes[@]}"; do
+		[[ $1 != "$prefix"* ]] || return 0
+	done
+	return 1
+}

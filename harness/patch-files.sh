@@ -10,17 +10,13 @@ set -euo pipefail
 base=$1
 filter=$2
 [[ $filter == without:* ]] || die "patch-files.sh: give a without: filter, not '$filter'"
-IFS='|' read -r -a prefixes <<<"${filter#without:}"
 
 while read -r kind dir; do
 	[ "$kind" = series ] || continue
 	while read -r patch; do
 		case $patch in '' | '#'*) continue ;; esac
-		subject=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$REPO_DIR/$dir/$patch" | head -n 1)
-		for prefix in "${prefixes[@]}"; do
-			if [[ $subject == "$prefix"* ]]; then
-				sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$REPO_DIR/$dir/$patch"
-			fi
-		done
+		subject_has_prefix "$(subject_of "$REPO_DIR/$dir/$patch")" "${filter#without:}" ||
+			continue
+		sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$REPO_DIR/$dir/$patch"
 	done <"$REPO_DIR/$dir/series"
 done < <(stack_of "$base") | sort -u

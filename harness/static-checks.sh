@@ -64,28 +64,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The results cache (lib.sh): the same two trees, files, scripts, config
 # and tools gave these warnings before.
-cached='' how=''
-git -C "$src" checkout -q -f "$baseref"
-if base_tree=$(src_tree "$src"); then
-	git -C "$src" checkout -q -f "$patched"
-	if patched_tree=$(src_tree "$src"); then
-		cached=$(cache_dir_for static "$base_tree" "$patched_tree" "${files[@]}" \
-			"$(toolchain)" "$(sparse --version)" \
-			"$(files_hash "$0" "$HARNESS_DIR/build-kernel.sh" "$REPO_DIR"/config/vm.config \
-				"$REPO_DIR"/config/tests.config)") || true
-	fi
-fi
-if [ -n "$cached" ] && [ -f "$cached/patched" ]; then
-	cp "$cached/base" "$cached/patched" "$tmp/"
-	git -C "$src" checkout -q -f "$patched"
-	how=', cached: same trees checked before'
-else
-	warnings "$baseref" "$tmp/base"
-	warnings "$patched" "$tmp/patched"
-	cache_put "$cached" "$tmp/base" "$tmp/patched"
-fi
+warnings_before_after "$src" "$baseref" "$patched" "$tmp" static "${files[@]}" \
+	"$(toolchain)" "$(sparse --version)" \
+	"$(files_hash "$0" "$HARNESS_DIR/build-kernel.sh" "$REPO_DIR"/config/vm.config \
+		"$REPO_DIR"/config/tests.config)"
 new=$(comm -13 "$tmp/base" "$tmp/patched")
-log "static checks (W=1, sparse, kernel-doc) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after$how"
+log "static checks (W=1, sparse, kernel-doc) on ${#files[@]} files: $(wc -l <"$tmp/base") warnings before, $(wc -l <"$tmp/patched") after$WARNINGS_HOW"
 if [ -n "$new" ]; then
 	printf '%s\n' "$new" >&2
 	die "the series adds warnings"

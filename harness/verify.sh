@@ -111,7 +111,6 @@ while read -r dir; do
 done < <(series_dirs_of "$BASE")
 [ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: $npatches patches clean"
 
-build_dir() { echo "$CACHE_DIR/build/$BASE$ARCH_SUFFIX-$1"; }
 
 # cached_note KERNEL: says so when build-kernel.sh took KERNEL from the
 # results cache (built before from the same tree, config and compiler).
