@@ -89,27 +89,6 @@ static void quartiles(const char *key, double *v, int n)
 	       key, v[(3 * n) / 4]);
 }
 
-/* The largest mmap-able BAR. */
-static struct vfio_region_info largest_bar(void)
-{
-	struct vfio_region_info best = { .size = 0 };
-
-	for (unsigned int i = VFIO_PCI_BAR0_REGION_INDEX;
-	     i <= VFIO_PCI_BAR5_REGION_INDEX; i++) {
-		struct vfio_region_info info = {
-			.argsz = sizeof(info), .index = i,
-		};
-
-		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
-			continue;
-		if ((info.flags & VFIO_REGION_INFO_FLAG_MMAP) && info.size > best.size)
-			best = info;
-	}
-	if (best.size < SZ_2M)
-		skip("no mmap-able BAR of 2 MiB or more\n");
-	return best;
-}
-
 /* A counter the bench needs: fail rather than report a zero it never read. */
 static long counter(long value, const char *name)
 {
@@ -372,7 +351,7 @@ int main(int argc, char *argv[])
 		skip("usage: %s BDF [SECONDS]\n", argv[0]);
 	pin(1);
 	vfio_open(bdf);
-	bar = largest_bar();
+	bar = find_bar(SZ_2M, "2 MiB", 1);
 	bar_size = bar.size;
 	bar_map = mmap_big_bar(&bar, bar_size);
 	touch_bar();

@@ -50,9 +50,15 @@ static inline void vfio_open(const char *bdf)
 		fail("VFIO_GROUP_GET_DEVICE_FD: %s\n", strerror(errno));
 }
 
-/* The first mmap-able BAR of at least 1 GiB. */
-static inline struct vfio_region_info big_bar(void)
+/*
+ * An mmap-able BAR of at least MIN bytes (WHAT names MIN in the skip
+ * message): the first, or with LARGEST the largest.
+ */
+static inline struct vfio_region_info find_bar(uint64_t min, const char *what,
+					       int largest)
 {
+	struct vfio_region_info best = { .size = 0 };
+
 	for (unsigned int i = VFIO_PCI_BAR0_REGION_INDEX;
 	     i <= VFIO_PCI_BAR5_REGION_INDEX; i++) {
 		struct vfio_region_info info = {
@@ -61,10 +67,22 @@ static inline struct vfio_region_info big_bar(void)
 
 		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info))
 			continue;
-		if ((info.flags & VFIO_REGION_INFO_FLAG_MMAP) && info.size >= SZ_1G)
+		if (!(info.flags & VFIO_REGION_INFO_FLAG_MMAP) || info.size < min ||
+		    info.size <= best.size)
+			continue;
+		if (!largest)
 			return info;
+		best = info;
 	}
-	skip("no mmap-able BAR of 1 GiB or more\n");
+	if (!best.size)
+		skip("no mmap-able BAR of %s or more\n", what);
+	return best;
+}
+
+/* The first mmap-able BAR of at least 1 GiB. */
+static inline struct vfio_region_info big_bar(void)
+{
+	return find_bar(SZ_1G, "1 GiB", 0);
 }
 
 static inline int dma_map(void *vaddr, uint64_t size, uint64_t iova)
