@@ -5,8 +5,10 @@
 # full and, of the "series" directories, what FILTER keeps:
 #   all             every patch: the patched kernel
 #   tests           only the test patches (subject "vfio: selftests:",
-#                   "selftests..." or mentioning KUnit): the baseline, the
-#                   unpatched kernel carrying the new tests
+#                   "selftests..." or mentioning KUnit), but those of
+#                   code the series adds (the stack's "series-test"
+#                   subject prefixes): the baseline, the unpatched
+#                   kernel carrying the new tests
 #   without:PREFIX[|PREFIX...]
 #                   all but the patches whose subject starts with a PREFIX
 #   none            none: what the series applies to
@@ -35,11 +37,16 @@ git_src am --abort >/dev/null 2>&1 || true
 git_src checkout -q -f -B "$branch" "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
+# Test patches of code the series adds cannot build without it.
+series_tests=$(base_facts "$BASE" series-test | paste -sd '|')
 is_test_patch() {
-	case $(subject_of "$1") in
-	"vfio: selftests:"* | selftests* | *KUnit*) return 0 ;;
+	local subject
+	subject=$(subject_of "$1")
+	case $subject in
+	"vfio: selftests:"* | selftests* | *KUnit*) ;;
+	*) return 1 ;;
 	esac
-	return 1
+	[ -z "$series_tests" ] || ! subject_has_prefix "$subject" "$series_tests"
 }
 
 probe=0

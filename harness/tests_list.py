@@ -9,8 +9,10 @@
 
 A list has one test a line: name, baseline expectation (fail, pass,
 race, peer), timeout in seconds and, optionally, the comma-separated
-kernels it runs on (default baseline,patched,debug); "#" starts a
-comment line.  Environment: TESTS (the names to run, default all),
+kernels it runs on (default baseline,patched,debug); a kernel written
+STATE=fail is one with part of the series on which the test must fail
+(nocontract=fail: the series without the fix the test checks); "#"
+starts a comment line.  Environment: TESTS (the names to run, default all),
 RACE_BASELINE=0 (no race test on the baseline).
 """
 
@@ -26,7 +28,20 @@ class Test:
         self.name = name
         self.expect = expect
         self.timeout = int(timeout)
-        self.kernels = tuple(kernels.split(",")) if kernels else DEFAULT_KERNELS
+        words = kernels.split(",") if kernels else DEFAULT_KERNELS
+        self.kernels = tuple(w.split("=", 1)[0] for w in words)
+        # STATE=fail: the test must fail on that kernel, one with part of
+        # the series ("xfail" in its rows); no other EXPECT is known.
+        self.xfail = tuple(w.split("=", 1)[0] for w in words
+                           if w.split("=", 1)[1:] == ["fail"])
+        bad = [w for w in words if "=" in w and w.split("=", 1)[0] not in self.xfail]
+        if bad:
+            raise ValueError(f"{name}: {bad[0]}: only STATE=fail is known")
+
+    def expect_for(self, state):
+        """The expectation of its rows on kernel STATE: "xfail" where it
+        must fail with part of the series, else the baseline's column."""
+        return "xfail" if state in self.xfail and state != "baseline" else self.expect
 
     def __repr__(self):
         return f"Test({self.name!r}, {self.expect!r}, {self.timeout})"
@@ -90,7 +105,7 @@ def main(argv):
         return 0
     race_baseline = os.environ.get("RACE_BASELINE", "1") != "0"
     for t in select(tests, argv[3], wanted, race_baseline):
-        print(t.name, t.expect, t.timeout)
+        print(t.name, t.expect_for(argv[3]), t.timeout)
     return 0
 
 
