@@ -5,7 +5,7 @@
 #   2. checkpatch --strict every patch of ours (harness/stacks/$BASE);
 #   3. apply the stack: "base" and "fix" directories to every kernel, of
 #      the "series" directories all patches (patched), only the test
-#      patches (baseline), or part of the series (nowalkfix, kvmonly:
+#      patches (baseline), or part of the series (nowalkfix, nocontract:
 #      harness/stacks/BASE);
 #   4. build every patch of the series in turn (bisectability);
 #   5. build the kernels and compare W=1/sparse/kernel-doc warnings of the
