@@ -122,7 +122,7 @@ fi
 ignore=UNKNOWN_COMMIT_ID
 base_ignore=$(base_fact "$BASE" checkpatch-ignore)
 ignore=$ignore${base_ignore:+,$base_ignore}
-b4_ignore=$(base_fact "$BASE" b4-check-ignore)
+b4_ignore=$(base_facts "$BASE" b4-check-ignore)
 
 # am_dir DIR: git am the patches of DIR/series onto HEAD.
 am_dir() {

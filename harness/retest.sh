@@ -14,7 +14,7 @@ set -euo pipefail
 test_name=${1:-}
 state=${2:-}
 if [ -z "$test_name" ] || [ -z "$state" ]; then
-	die "usage: make retest TEST=NAME STATE=baseline|nowalkfix|nocontract|depth|patched|debug [BASE=$BASE]"
+	die "usage: make retest TEST=NAME STATE=baseline|nowalkfix|nocontract|noptc|depth|patched|debug [BASE=$BASE]"
 fi
 need python3 python3
 guest_arch_setup

@@ -30,8 +30,10 @@ import sys
 
 import rates
 
-STATES = ("baseline", "nowalkfix", "nocontract", "depth", "patched", "debug")
-SERIES_STATES = ("nowalkfix", "nocontract", "depth", "patched", "debug")
+STATES = ("baseline", "nowalkfix", "nocontract", "noptc", "depth", "patched",
+          "debug")
+SERIES_STATES = ("nowalkfix", "nocontract", "noptc", "depth", "patched",
+                 "debug")
 
 
 def is_check(row):
