@@ -1178,7 +1178,8 @@ class BaseFactsTest(unittest.TestCase):
         self.assertEqual(self.fact("7.3", "tests-arm64"), "guest/tests-arm64.list")
         self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
-        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "FILE_PATH_CHANGES")
+        self.assertEqual(self.fact("7.3", "checkpatch-ignore"),
+                         "FILE_PATH_CHANGES,MISSING_FIXES_TAG")
         self.assertEqual(self.fact("6.12", "debug"), "0")
 
 
