@@ -12,6 +12,11 @@ OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
 # would have no results-cache key.
 export PYTHONDONTWRITEBYTECODE=1
 
+# Every kernel make of the harness gets ARCH and CROSS_COMPILE from
+# arch_setup: those of a shell set up for kernel cross work (export
+# ARCH=arm64) would reach the makes that leave them out (the selftests').
+unset ARCH CROSS_COMPILE
+
 # Default kernel base and the Debian suite that carries it.
 BASE=${BASE:-7.3}
 
@@ -19,6 +24,18 @@ die() {
 	echo "error: $*" >&2
 	exit 1
 }
+
+# No death by set -e is silent: the script, line and command that failed,
+# and its status, once (not again from the subshells of a command
+# substitution: the command that ran it is named).  A die() inside a
+# command substitution has said why; this line then says where.
+# shellcheck disable=SC2317 # run by the ERR trap
+err_trap() {
+	[[ $- == *e* ]] && [ "$BASH_SUBSHELL" = 0 ] || return 0
+	echo "error: ${2#"$REPO_DIR"/}:$3: $4 exited $1" >&2
+}
+set -E
+trap 'err_trap "$?" "${BASH_SOURCE[0]:-$0}" "$LINENO" "$BASH_COMMAND"' ERR
 
 log() {
 	echo "==> $*" >&2
@@ -205,7 +222,9 @@ replace_dir() {
 kdir_worktree() {
 	local want have
 	want="$(cd "$2" 2>/dev/null && pwd -P) $(git -C "$1" rev-parse --path-format=absolute --git-common-dir)"
-	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null | paste -sd ' ')
+	# Nothing there yet (the first run) is no worktree either.
+	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null |
+		paste -sd ' ') || have=''
 	[ "$have" = "$want" ] && return 0
 	rm -rf "$2"
 	git -C "$1" worktree prune

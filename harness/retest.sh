@@ -18,7 +18,7 @@ if [ -z "$test_name" ] || [ -z "$state" ]; then
 fi
 need python3 python3
 guest_arch_setup
-tests_list=$(tests_list_for_base "$BASE")
+tests_list=$(tests_list_for_base "$BASE") || exit 1
 TESTS=$test_name "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 read -r _ expect timeout < <("$HARNESS_DIR/tests_list.py" "$tests_list" entry "$test_name")
 dir=$OUT_DIR/$BASE$ARCH_SUFFIX/$state

@@ -38,7 +38,7 @@ set -euo pipefail
 need python3 python3
 # Bad input fails here, before anything is downloaded or built.
 guest_arch_setup
-tests_list=$(tests_list_for_base "$BASE")
+tests_list=$(tests_list_for_base "$BASE") || exit 1
 "$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
 for arch in $CROSS_ARCHES; do
 	arch_setup "$arch"
@@ -50,6 +50,8 @@ if [ -n "${KDIR:-}" ]; then
 	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
 	baseref=$(git -C "$KDIR" rev-parse -q --verify "${KDIR_REF:-HEAD}^{commit}") ||
 		die "KDIR_REF=${KDIR_REF:-HEAD} is not a commit of KDIR=$KDIR"
+	git -C "$KDIR" cat-file -e "$baseref:mm/memory.c" 2>/dev/null ||
+		die "KDIR=$KDIR at ${KDIR_REF:-HEAD} is not a Linux kernel tree (no mm/memory.c)"
 fi
 lock_base "$BASE" verify
 need perl perl
@@ -66,6 +68,8 @@ fi
 out=$OUT_DIR/$BASE$ARCH_SUFFIX.new
 rm -rf "$out"
 mkdir -p "$out"
+# A run that stops early says where what it did is (the next run removes it).
+trap '[ ! -d "$out" ] || log "stopped: this run'"'"'s consoles and rows so far are in $out"' EXIT
 results=$out/results.jsonl
 : >"$results"
 started=$SECONDS

@@ -16,9 +16,33 @@ HARNESS = os.path.join(REPO, "harness")
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 sys.path.insert(0, HARNESS)
 
+# A kernel tree whose tools/testing/kunit parses KUnit consoles and
+# results.ktap: only when given (make check KUNIT_TREE=...), never looked
+# for in the user's cache, so that make check is the same everywhere.
+KUNIT_TREE = os.environ.get("KUNIT_TREE")
+NO_KUNIT_TREE = ("no KUNIT_TREE: make check KUNIT_TREE=<a kernel tree, e.g. "
+                 "~/.cache/pfnmap-series/src/7.3> parses with its kunit.py")
+
 import judge  # noqa: E402
 import summarize  # noqa: E402
 import tests_list  # noqa: E402
+
+
+def lib_sh(script, *args, **kwargs):
+    """Run SCRIPT (bash, with ARGS as $1...) after sourcing harness/lib.sh
+    under the settings every harness script runs with: set -euo pipefail."""
+    return subprocess.run(
+        ["bash", "-c", f'set -euo pipefail; . "{HARNESS}/lib.sh"; {script}',
+         "-", *args], **dict(dict(capture_output=True, text=True), **kwargs))
+
+
+def default_signals():
+    """In a child before it runs a script under test: the default action of
+    SIGINT, SIGHUP and SIGTERM, which a make check started under nohup or
+    as a background job of a non-interactive shell inherits as ignored.
+    bash cannot trap a signal that was ignored when it started."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def fixture(name):
@@ -273,10 +297,9 @@ class JudgeTest(unittest.TestCase):
         for line in ("# WARNING: a test's own message", "[   1.0] kunit: disabled"):
             self.assertFalse(judge.first_splat([judge.strip(line)]), line)
 
-    @unittest.skipUnless(os.environ.get("KUNIT_TREE"), "KUNIT_TREE not set")
+    @unittest.skipUnless(KUNIT_TREE, NO_KUNIT_TREE)
     def test_kunit_rows(self):
-        rows = judge.judge(fixture("kunit-baseline.log"), "kunit",
-                           os.environ["KUNIT_TREE"])
+        rows = judge.judge(fixture("kunit-baseline.log"), "kunit", KUNIT_TREE)
         status = {r["test"]: r["status"] for r in rows}
         self.assertEqual(status["kunit:follow_pfnmap_outside_vma"], "PASS")
         self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
@@ -568,6 +591,13 @@ class BadInputTest(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0)
             self.assertEqual(proc.stderr,
                              f"error: KDIR_REF=nope is not a commit of KDIR={kdir}\n")
+            # A git tree, but not a kernel's.
+            subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C",
+                            kdir, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr, f"error: KDIR={kdir} at HEAD is not a Linux "
+                             "kernel tree (no mm/memory.c)\n")
 
     def test_unknown_stress_trigger(self):
         proc = self.run_harness([os.path.join(HARNESS, "stress.sh")], BASE="6.12",
@@ -787,7 +817,8 @@ class RunVmTest(unittest.TestCase):
         return subprocess.Popen(
             [os.path.join(HARNESS, "run-vm.sh"), "bzImage", "initrd", name,
              os.path.join(self.tmp.name, name + ".log")],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=default_signals)
 
     def qemu_pid(self, name="t"):
         path = os.path.join(self.tmp.name, name + ".pid")
@@ -844,6 +875,26 @@ class RunVmTest(unittest.TestCase):
                 proc.communicate(timeout=30)
                 self.assertEqual(proc.returncode, 128 + sig)
                 self.assertGone(pids[sig])
+
+    def test_signal_test_passes_however_make_check_was_started(self):
+        # The way a background job of a non-interactive shell starts (SIGINT
+        # ignored) and the way nohup does (SIGHUP ignored).
+        signal_test = "test_harness.RunVmTest.test_signals_kill_and_reap_qemu"
+        for how, ignored in ((["bash", "-c", '"$@" & wait $!', "-"], "SIGINT"),
+                             (["nohup"], "SIGHUP")):
+            with self.subTest(how=how[0], ignored=ignored):
+                probe = subprocess.run(
+                    how + [sys.executable, "-c", "import signal; print(signal."
+                           f"getsignal(signal.{ignored}) == signal.SIG_IGN)"],
+                    capture_output=True, text=True, timeout=30,
+                    stdin=subprocess.DEVNULL, preexec_fn=default_signals)
+                self.assertEqual(probe.stdout, "True\n", probe.stderr)
+                proc = subprocess.run(
+                    how + [sys.executable, "-m", "unittest", signal_test],
+                    cwd=os.path.join(REPO, "tests"), capture_output=True, text=True,
+                    timeout=120, stdin=subprocess.DEVNULL, preexec_fn=default_signals)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn("Ran 1 test", proc.stderr)
 
 
 LIST = """# name  baseline  timeout  kernels
@@ -1077,9 +1128,7 @@ class ResultsCacheTest(unittest.TestCase):
     CACHE=0, the same key from two clones."""
 
     def lib(self, script, cwd, **env):
-        return subprocess.run(
-            ["bash", "-c", f". {os.path.join(HARNESS, 'lib.sh')}; {script}"],
-            cwd=cwd, capture_output=True, text=True, env=dict(os.environ, **env))
+        return lib_sh(script, cwd=cwd, env=dict(os.environ, **env))
 
     def test_keys(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -1145,9 +1194,7 @@ class BaseFactsTest(unittest.TestCase):
     """harness/stacks/BASE: each base's stack and facts in one file."""
 
     def fact(self, base, key):
-        proc = subprocess.run(
-            ["bash", "-c", f'. {os.path.join(HARNESS, "lib.sh")}; base_fact "$1" "$2"',
-             "-", base, key], capture_output=True, text=True)
+        proc = lib_sh('base_fact "$1" "$2"', base, key)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return proc.stdout.rstrip("\n")
 
@@ -1187,14 +1234,12 @@ class ReplaceDirTest(unittest.TestCase):
 
     def test_replace(self):
         with tempfile.TemporaryDirectory() as tmp:
-            lib = os.path.join(HARNESS, "lib.sh")
             new, final = os.path.join(tmp, "7.3.new"), os.path.join(tmp, "7.3")
             for run in ("one", "two"):
                 os.makedirs(os.path.join(new, "patched"))
                 with open(os.path.join(new, "patched", "bzImage"), "w") as f:
                     f.write(run)
-                subprocess.run(["bash", "-c", f'set -e; . {lib}; replace_dir "$1" "$2"',
-                                "-", new, final], check=True)
+                lib_sh('replace_dir "$1" "$2"', new, final, check=True)
                 self.assertEqual(sorted(os.listdir(tmp)), ["7.3"])
                 with open(os.path.join(final, "patched", "bzImage")) as f:
                     self.assertEqual(f.read(), run)
@@ -1216,13 +1261,11 @@ class KdirWorktreeTest(unittest.TestCase):
                                     *args], cwd=repo, check=True, capture_output=True)
                 heads[name] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo,
                                              capture_output=True, text=True).stdout.strip()
+            # The first run has no worktree yet; the second finds it.
             work = os.path.join(tmp, "kdir-7.3")
-            lib = os.path.join(HARNESS, "lib.sh")
             for name in ("a", "a", "b"):
-                proc = subprocess.run(
-                    ["bash", "-c", f'set -e; . {lib}; kdir_worktree "$1" "$2" "$3"',
-                     "-", os.path.join(tmp, name), work, heads[name]],
-                    capture_output=True, text=True)
+                proc = lib_sh('kdir_worktree "$1" "$2" "$3"',
+                              os.path.join(tmp, name), work, heads[name])
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 with open(os.path.join(work, "f")) as f:
                     self.assertEqual(f.read(), name + "\n")
