@@ -1,6 +1,6 @@
 #!/bin/bash
-# apply-series.sh SRC BASEREF BRANCH FILTER: reset work tree SRC to BASEREF
-# and `git am` onto it, as branch BRANCH, the patches that the stack of
+# apply-series.sh SRC BASEREF REF FILTER: check BASEREF out in work tree
+# SRC (detached), `git am` onto it the patches that the stack of
 # $BASE (harness/stacks/$BASE, or $STACK_FILE) lists: every "base" and "fix" directory in
 # full and, of the "series" directories, what FILTER keeps:
 #   all             every patch: the patched kernel
@@ -14,6 +14,8 @@
 #   none            none: what the series applies to
 # and FILTER+probe: the same, plus the "probe" directories (test-only
 # instrumentation applied after the series), which are left out otherwise.
+# REF (refs/pfnmap/BASE/NAME, not a branch: SRC may be a worktree of your
+# repository) is then set to the result.
 #
 # A patch that does not apply is named with the file that failed, the
 # half-applied state is thrown away, and the script fails.
@@ -23,8 +25,9 @@ set -euo pipefail
 
 src=$1
 baseref=$2
-branch=$3
+ref=$3
 filter=$4
+[[ $ref == refs/pfnmap/* ]] || die "apply-series.sh: give a ref under refs/pfnmap/, not '$ref'"
 
 need git git
 
@@ -34,7 +37,7 @@ git_src() {
 
 # Start from a clean BASEREF; keep only the harness's own marker files.
 git_src am --abort >/dev/null 2>&1 || true
-git_src checkout -q -f -B "$branch" "$baseref"
+git_src checkout -q -f --detach "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
 # Test patches of code the series adds cannot build without it.
@@ -88,4 +91,5 @@ while read -r kind dir; do
 		n=$((n + 1))
 	done <"$dir/series"
 done < <(stack_of "$BASE")
-log "$branch: $n patches applied on $baseref ($filter)"
+git_src update-ref "$ref" HEAD
+log "${ref#refs/pfnmap/}: $n patches applied on $baseref ($filter)"

@@ -40,6 +40,8 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+need python3 python3
+check_knobs
 # A backport names its mainline commit: without them, fail before anything
 # is downloaded.
 while read -r dir; do
@@ -93,7 +95,7 @@ export XDG_CACHE_HOME=$tmp/cache
 # The kernel tree and the commit the mails are based on.
 if [ -n "${KDIR:-}" ]; then
 	repo=$KDIR
-	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
+	baseref=$KDIR_BASEREF # check_knobs
 else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)

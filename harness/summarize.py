@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the judged rows of one verify run into the table and the verdict.
 
-    summarize.py HEADER RESULTS.jsonl SUMMARY.txt
+    summarize.py [--one STATE] HEADER RESULTS.jsonl SUMMARY.txt
 
 Prints the table (test, baseline, nowalkfix where it ran, patched, debug,
 seconds), writes it with the verdict to SUMMARY.txt and SUMMARY.json, and
@@ -18,7 +18,8 @@ exits 1 when the run shows a problem:
  - an existing suite ("peer") with a subtest that fails with the series
    but not on the baseline, or with a kernel splat;
  - no test that ran on a kernel with our series (a run that tested
-   nothing passes nothing).
+   nothing passes nothing); with --one STATE (make verify-one, one
+   kernel), no test that ran on STATE.
 A "race" test is measured on the baseline, never gated there; its counts
 (maps, maps that raced a zap, spurious errors) are noted for every kernel,
 with the probability P(catch) that a run which raced that much catches a
@@ -29,9 +30,10 @@ import json
 import sys
 
 import rates
+from tests_list import STATES, DEFAULT_KERNELS
 
-STATES = ("baseline", "nowalkfix", "nocontract", "depth", "patched", "debug")
-SERIES_STATES = ("nowalkfix", "nocontract", "depth", "patched", "debug")
+# The kernels with (part of) the series: all but the baseline.
+SERIES_STATES = tuple(s for s in STATES if s != "baseline")
 
 
 def is_check(row):
@@ -65,7 +67,7 @@ def peer_as_before(row, base):
     return bool(row["failed"]) and set(row["failed"]) <= set(base["failed"])
 
 
-def main(header_path, results_path, summary_path):
+def main(header_path, results_path, summary_path, one=None):
     with open(header_path) as f:
         header = f.read().rstrip("\n")
     with open(results_path) as f:
@@ -96,7 +98,10 @@ def main(header_path, results_path, summary_path):
             problems.append(f"{test} on {state}: {row['status']} {row['detail']}")
             if row and row["status"] == "SKIP":
                 notes.append(f"{test} skipped on {state}: {row['detail']}")
-    if not any(r["state"] in SERIES_STATES and not is_check(r) for r in rows):
+    if one:
+        if not any(r["state"] == one and not is_check(r) for r in rows):
+            problems.append(f"no test ran on the {one} kernel")
+    elif not any(r["state"] in SERIES_STATES and not is_check(r) for r in rows):
         problems.append("no test ran on a kernel with the series")
     for row in rows:
         if row.get("retried"):
@@ -160,8 +165,7 @@ def main(header_path, results_path, summary_path):
                          f"{row.get('spurious', 0)} spurious errors")
 
     states = [s for s in STATES
-              if s in ("baseline", "patched", "debug")
-              or any(r["state"] == s for r in rows)]
+              if s in DEFAULT_KERNELS or any(r["state"] == s for r in rows)]
     width = max([len(t) for t in tests] + [4])
     lines = [header, "",
              f"{'test':<{width}}  " +
@@ -198,7 +202,12 @@ def main(header_path, results_path, summary_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    one = None
+    if args[:1] == ["--one"] and len(args) > 1:
+        one = args[1]
+        args = args[2:]
+    if len(args) != 3:
         print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(main(*args, one=one))

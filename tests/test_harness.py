@@ -23,6 +23,21 @@ KUNIT_TREE = os.environ.get("KUNIT_TREE")
 NO_KUNIT_TREE = ("no KUNIT_TREE: make check KUNIT_TREE=<a kernel tree, e.g. "
                  "~/.cache/pfnmap-series/src/7.3> parses with its kunit.py")
 
+
+def knob_names():
+    """The knobs of harness/knobs, the one list of them."""
+    with open(os.path.join(HARNESS, "knobs")) as f:
+        return [line.split()[0] for line in f if line[:1].isupper()]
+
+
+# The tests run the scripts with the knobs they give and nothing else: no
+# knob, nor make's own variables, from the environment make check ran in.
+for _var in list(os.environ):
+    if _var in knob_names() or _var.startswith("PFNMAP_") or _var in (
+            "GUEST_ARCH", "VERIFY_ONE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+            "CROSS_COMPILE"):
+        del os.environ[_var]
+
 import judge  # noqa: E402
 import summarize  # noqa: E402
 import tests_list  # noqa: E402
@@ -737,7 +752,7 @@ class BenchTest(unittest.TestCase):
             for given, message in (
                     ({"BENCH_SIZES": "1G 3G"}, "BENCH_SIZES: '3G' is not a power of two"),
                     ({"BENCH_SIZES": " "}, "BENCH_SIZES is empty"),
-                    ({"BENCH_CONTROL": "yes"}, "BENCH_CONTROL=yes: give 1"),
+                    ({"BENCH_CONTROL": "yes"}, "BENCH_CONTROL=yes: give 0 or 1"),
                     ({"BENCH_ROUNDS": "1"}, "BENCH_ROUNDS=1: give 2 or more"),
                     ({"BENCH_SECONDS": "x"}, "BENCH_SECONDS=x: give whole seconds"),
                     ({}, f"{tmp}/out/7.3/baseline/bzImage not found: run make "
@@ -771,6 +786,140 @@ class BenchTest(unittest.TestCase):
                              "nowalkfix kernel: run make verify BASE=7.3 (all tests), "
                              "or BENCH_CONTROL=0\n")
             self.assertFalse(os.path.exists(os.path.join(tmp, "cache")))
+
+
+# A value that check_knobs must refuse, for each kind of knob in
+# harness/knobs (text and paths take anything), and what the one line
+# of its refusal says.
+BAD_KNOB = {
+    "base": ("9.9", "unknown base '9.9' (known: 7.3, 6.12)"),
+    "guest-arch": ("mips", "unknown ARCH 'mips' (known: x86_64, arm64, s390, riscv64, i386)"),
+    "arches": ("arm64 mips", "unknown ARCH 'mips' (known: "),
+    "tests": ("kunit nope", "no test 'nope' in guest/tests.list; known: kunit "),
+    "test": ("nope", "TEST: no test 'nope' in guest/tests.list; known: kunit "),
+    "state": ("bogus", "STATE=bogus: give baseline, nowalkfix, nocontract, depth, patched, debug"),
+    "bool": ("yes", "=yes: give 0 or 1"),
+    "seconds": ("abc", "=abc: give whole seconds, 1 or more"),
+    "count": ("0", "=0: give a whole number, 1 or more"),
+    "rounds": ("1", "=1: give 2 or more"),
+    "accel": ("bogus", "ACCEL=bogus: give tcg or kvm"),
+    "size": ("1T", "IVSHMEM_SIZE=1T: give the BAR's size as QEMU takes it"),
+    "sizes": ("1G 3G", "'3G' is not a power of two from 2M to 2G"),
+    "kdir": ("/nonexistent", "KDIR=/nonexistent is not a git tree"),
+    "dir": ("/nonexistent", "KUNIT_TREE=/nonexistent: give a directory"),
+    "file": ("/nonexistent", "UPSTREAM_COMMITS=/nonexistent: no such file"),
+    "sender": ("me", "MAIL_FROM=me: give \"Your Name <you@example.org>\""),
+    "trigger": ("decoder", "unknown TRIGGER 'decoder' for BASE=7.3 (known: decode, numa_maps, kvm)"),
+}
+
+
+def knobs_file():
+    """(name, kind) of each knob of harness/knobs."""
+    with open(os.path.join(HARNESS, "knobs")) as f:
+        return [tuple(line.split()[:2]) for line in f if line[:1].isupper()]
+
+
+class KnobsTest(unittest.TestCase):
+    """The knobs: one list (harness/knobs), each checked before anything
+    is locked or made, taken from make's command line or as PFNMAP_NAME,
+    never from a plain NAME in the environment; targets of a fixed base
+    refuse another."""
+
+    def make(self, *args, **env):
+        return subprocess.run(["make", "-s", "--no-print-directory", *args], cwd=REPO,
+                              env=dict(os.environ, **env), capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+    def test_every_knob_is_checked_before_anything(self):
+        kinds = {kind for _, kind in knobs_file()}
+        self.assertLessEqual(kinds - set(BAD_KNOB), {"text", "path"})
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"))
+            for name, kind in knobs_file():
+                if kind not in BAD_KNOB:
+                    continue
+                bad, message = BAD_KNOB[kind]
+                var = "GUEST_ARCH" if name == "ARCH" else name
+                with self.subTest(name=name):
+                    proc = lib_sh("check_knobs", env=dict(env, **{var: bad}))
+                    self.assertEqual(proc.returncode, 1, proc.stderr)
+                    self.assertIn(message, proc.stderr)
+                    self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
+                    self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+            # Through make and each entry script, before the lock.
+            for target, knob in (("verify", "QUICK=yes"), ("verify", "ACCEL=bogus"),
+                                 ("verify", "JOBS=abc"), ("retest", "STATE=bogus"),
+                                 ("stress", "ROUNDS=abc"), ("bench", "BENCH_ROUNDS=1"),
+                                 ("mail-stable", "UPSTREAM_COMMITS=/nonexistent"),
+                                 ("verify-one", "TEST=nope")):
+                with self.subTest(target=target, knob=knob):
+                    proc = self.make(target, knob, PFNMAP_CACHE=env["PFNMAP_CACHE"],
+                                     PFNMAP_OUT_DIR=env["OUT_DIR"])
+                    self.assertNotEqual(proc.returncode, 0)
+                    self.assertIn(knob.split("=")[0], proc.stderr)
+                    self.assertEqual(len(proc.stderr.splitlines()), 2, proc.stderr)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_knobs_from_the_command_line_or_with_the_prefix(self):
+        proc = self.make("-n", "verify", BASE="6.12", ARCH="arm64", TESTS="kunit",
+                         QUICK="1", DEBUG="1", JOBS="9")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for word in ("BASE", "ARCH", "TESTS", "QUICK", "DEBUG", "JOBS"):
+            self.assertNotIn(word + "=", proc.stdout)
+        proc = self.make("-n", "verify", "TESTS=kunit race_numa_maps", "CROSS_ARCHES=",
+                         PFNMAP_BASE="6.12", PFNMAP_ARCH="arm64")
+        self.assertIn("BASE='6.12' GUEST_ARCH='arm64' TESTS='kunit race_numa_maps' "
+                      "CROSS_ARCHES='' harness/verify.sh", proc.stdout)
+
+    def test_fixed_targets_refuse_another_base_or_arch(self):
+        for args, message in (
+                (["verify-stable", "BASE=7.3"], "make verify-stable runs BASE=6.12, not BASE=7.3"),
+                (["verify-stable", "ARCH=arm64"], "make verify-stable runs ARCH=x86_64, not ARCH=arm64"),
+                (["verify-arm64", "BASE=6.12"], "make verify-arm64 runs BASE=7.3, not BASE=6.12"),
+                (["mail", "BASE=6.12"], "make mail runs BASE=7.3, not BASE=6.12"),
+                (["mail-stable", "BASE=7.3"], "make mail-stable runs BASE=6.12, not BASE=7.3"),
+                (["ci", "BASE=6.12"], "make ci sets BASE itself: BASE=6.12 given"),
+                (["ci", "RACE_BASELINE=1"], "make ci sets RACE_BASELINE itself")):
+            with self.subTest(args=args):
+                proc = self.make("-n", *args)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(message, proc.stderr)
+        proc = self.make("-n", "verify-stable", "BASE=6.12", "ARCH=x86_64")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc = self.make("-n", "ci")
+        self.assertIn("BASE=7.3 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
+        self.assertIn("BASE=6.12 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
+
+    def test_stress_honours_arch_and_bench_refuses_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            given = (f"OUT_DIR={tmp}/out", f"PFNMAP_CACHE={tmp}/cache")
+            proc = self.make("stress", "ARCH=arm64", "TRIGGER=numa_maps", *given)
+            self.assertIn("TRIGGER=numa_maps races with race_numa_maps, which "
+                          "guest/tests-arm64.list (ARCH=arm64) does not have", proc.stderr)
+            proc = self.make("stress", "ARCH=arm64", *given)
+            self.assertIn(f"{tmp}/out/7.3-arm64/baseline/bzImage not found", proc.stderr)
+            proc = self.make("bench", "ARCH=arm64", *given)
+            self.assertIn("make bench boots x86_64 guests only", proc.stderr)
+
+    def test_help_prints_every_knob(self):
+        proc = self.make("help")
+        for name, _ in knobs_file():
+            self.assertRegex(proc.stdout, f"\n  {name} +[a-z1]")
+        self.assertIn("[baseline, nowalkfix, nocontract, depth, patched, debug; default -]",
+                      proc.stdout)
+
+    def test_one_list_of_states_and_of_arches(self):
+        self.assertEqual(summarize.STATES, tests_list.STATES)
+        self.assertEqual(tests_list.STATES[0], "baseline")
+        for base in os.listdir(os.path.join(HARNESS, "stacks")):
+            with open(os.path.join(HARNESS, "stacks", base)) as f:
+                built = {line.split()[1] for line in f
+                         if line.startswith(("partial", "measure"))}
+            self.assertLessEqual(built, set(tests_list.STATES), base)
+        proc = lib_sh('for a in "${ARCHES[@]}"; do arch_setup "$a"; done; '
+                      'for GUEST_ARCH in "${GUEST_ARCHES[@]}"; do guest_arch_setup; done')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
 
 
 class LockTest(unittest.TestCase):
@@ -1042,10 +1191,10 @@ class RetestTest(unittest.TestCase):
                 for f in ("bzImage", "initramfs.cpio"):
                     open(os.path.join(tmp, "out", "7.3", "patched", f), "w").close()
             env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
-                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3",
                        PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
                        **env)
-            return subprocess.run(["make", "-s", "--no-print-directory", "retest", *args],
+            return subprocess.run(["make", "-s", "--no-print-directory", "retest",
+                                   f"OUT_DIR={tmp}/out", *args],
                                   cwd=REPO, env=env, capture_output=True, text=True,
                                   timeout=60, stdin=subprocess.DEVNULL)
 
@@ -1315,12 +1464,13 @@ class ApplySeriesTest(unittest.TestCase):
         with open(self.stack, "w") as f:
             f.write("# kind dir\n" + "".join(f"{k} {d}\n" for k, d in stack))
         return subprocess.run(
-            [os.path.join(HARNESS, "apply-series.sh"), self.src, "base", "b", filt],
+            [os.path.join(HARNESS, "apply-series.sh"), self.src, "base",
+             "refs/pfnmap/t/b", filt],
             capture_output=True, text=True,
             env=dict(os.environ, STACK_FILE=self.stack))
 
     def subjects(self):
-        return subprocess.run(["git", "log", "--format=%s", "base..b"],
+        return subprocess.run(["git", "log", "--format=%s", "base..refs/pfnmap/t/b"],
                               cwd=self.src, capture_output=True,
                               text=True).stdout.split("\n")[:-1]
 
@@ -1378,6 +1528,11 @@ class ApplySeriesTest(unittest.TestCase):
             proc = self.apply(filt, stack)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertEqual(list(reversed(self.subjects())), want, filt)
+        # A ref of the harness's own, no branch in the tree (a KDIR's).
+        branches = subprocess.run(["git", "for-each-ref", "--format=%(refname)",
+                                   "refs/heads/"],
+                                  cwd=self.src, capture_output=True, text=True).stdout
+        self.assertEqual(branches, "refs/heads/base\n")
 
 
 if __name__ == "__main__":
