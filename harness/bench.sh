@@ -98,7 +98,7 @@ for size in "${sizes[@]}"; do
 		# Round r starts with the r-th kernel: none always boots last.
 		for i in $(seq 0 $((n - 1))); do
 			state=${states[$(((round - 1 + i) % n))]}
-			log "bench: BAR $size, $state, boot $round"
+			log "bench: BAR $size, $state, boot $round (console: $out/$size-$state-$round.log)"
 			# The patched kernel's initramfs serves the control.
 			IVSHMEM_SIZE=$size "$HARNESS_DIR/run-vm.sh" "${kernel[$state]}" \
 				"$run/${state/nowalkfix/patched}/initramfs.cpio" bench \

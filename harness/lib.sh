@@ -37,8 +37,37 @@ err_trap() {
 set -E
 trap 'err_trap "$?" "${BASH_SOURCE[0]:-$0}" "$LINENO" "$BASH_COMMAND"' ERR
 
+# log MESSAGE: a progress line, with the time of day, on stderr.
 log() {
-	echo "==> $*" >&2
+	echo "==> [$(date +%H:%M:%S)] $*" >&2
+}
+
+# run_logged LABEL LOG CMD...: run CMD with its output appended to LOG and
+# a line every HEARTBEAT seconds (default 60) while it runs: LABEL, the
+# time so far and LOG's last line.  V=1: LOG is streamed to the terminal
+# as well, instead.  Returns CMD's status.
+run_logged() {
+	local label=$1 file=$2 beat=${HEARTBEAT:-60} rc=0 pid
+	shift 2
+	if [ "${V:-0}" = 1 ]; then
+		"$@" 2>&1 | tee -a "$file" >&2 || rc=$?
+		return "$rc"
+	fi
+	# The command runs in the foreground, where a signal reaches it; the
+	# heartbeat ends with this script.
+	(
+		n=0
+		while sleep 1 && kill -0 $$ 2>/dev/null; do
+			n=$((n + 1))
+			[ $((n % beat)) != 0 ] ||
+				log "$label: $((n / 60)) min $((n % 60)) s so far: $(tail -n 1 "$file" 2>/dev/null | cut -c 1-100)"
+		done
+	) &
+	pid=$!
+	"$@" >>"$file" 2>&1 || rc=$?
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return "$rc"
 }
 
 # need CMD PACKAGE: fail with one line naming the Debian package.

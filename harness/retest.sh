@@ -35,6 +35,7 @@ mkdir -p "$OUT_DIR/$BASE$ARCH_SUFFIX/retest"
 log=$OUT_DIR/$BASE$ARCH_SUFFIX/retest/$state-$test_name.log
 t0=$SECONDS
 rc=0
+log "$state: booting for $test_name (console: $log)"
 VM_TIMEOUT=${VM_TIMEOUT:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" \
 	"$dir/initramfs.cpio" "$test_name" "$log" \
 	${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?

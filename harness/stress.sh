@@ -38,6 +38,7 @@ for state in "$@"; do
 	maps=0 raced=0 spurious=0 efault=0 bad=0
 	for round in $(seq "$rounds"); do
 		log="$dir/stress-$round.log"
+		log "$state: round $round of $rounds: booting for $test_name (console: $log)"
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
 			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" "KVM_ZAP_SECONDS=$seconds" || true

@@ -1424,6 +1424,29 @@ class KdirWorktreeTest(unittest.TestCase):
                 self.assertEqual(common, os.path.realpath(os.path.join(tmp, name, ".git")))
 
 
+class ProgressTest(unittest.TestCase):
+    """lib.sh's log and run_logged: timestamped lines, a heartbeat while a
+    long step runs, V=1 streams its log."""
+
+    def test_heartbeat_and_streaming(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "build.log")
+            cmd = 'run_logged baseline "$1" sh -c "echo CC mm/memory.o; sleep 2.5; echo LD vmlinux"'
+            proc = lib_sh(cmd, log, env=dict(os.environ, HEARTBEAT="1"))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(proc.stdout, "")
+            beats = proc.stderr.splitlines()
+            self.assertGreaterEqual(len(beats), 2, proc.stderr)
+            self.assertRegex(beats[0], r"^==> \[\d\d:\d\d:\d\d\] baseline: 0 min 1 s so far: "
+                             "CC mm/memory.o$")
+            with open(log) as f:
+                self.assertEqual(f.read(), "CC mm/memory.o\nLD vmlinux\n")
+            proc = lib_sh('run_logged baseline "$1" sh -c "echo CC x; exit 3" || echo "rc=$?"',
+                          log, env=dict(os.environ, V="1"))
+            self.assertEqual(proc.stdout, "rc=3\n")
+            self.assertEqual(proc.stderr, "CC x\n")
+
+
 class ApplySeriesTest(unittest.TestCase):
     def git(self, *args, cwd):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
