@@ -413,8 +413,35 @@ class SummarizeTest(unittest.TestCase):
             with open(data, "w") as f:
                 f.write("".join(json.dumps(r) + "\n" for r in results))
             code = summarize.main(header, data, os.path.join(tmp, "summary.txt"))
+            with open(os.path.join(tmp, "results.ktap")) as f:
+                self.ktap = f.read()
             with open(os.path.join(tmp, "summary.txt")) as f:
                 return code, f.read()
+
+    def test_expected_failures_read_xfail(self):
+        code, text = self.run_summary(rows(
+            ("kunit:pte", "baseline", "FAIL", "fail"), ("kunit:pte", "nocontract", "FAIL", "xfail"),
+            ("kunit:pte", "patched", "PASS", "fail"),
+            ("kunit:vma", "baseline", "PASS", "fail"), ("kunit:vma", "nocontract", "PASS", "xfail"),
+            ("kunit:vma", "patched", "PASS", "fail"),
+            ("race", "baseline", "FAIL", "race"), ("race", "patched", "PASS", "race"),
+            ("peer", "baseline", "FAIL", "peer"), ("peer", "patched", "PASS", "peer")))
+        self.assertEqual(code, 0, text)
+        table = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+                 if line.startswith(("kunit:", "race", "peer"))}
+        self.assertEqual(table["kunit:pte"], ["XFAIL", "XFAIL", "PASS", "-", "1"])
+        self.assertEqual(table["kunit:vma"], ["PASS", "PASS", "PASS", "-", "1"])
+        self.assertEqual(table["race"], ["XFAIL", "-", "PASS", "-", "1"])
+        self.assertEqual(table["peer"], ["FAIL", "-", "PASS", "-", "1"])
+        self.assertIn("\nlegend: XFAIL: failed where it must", text)
+        # A failure that could not run proves nothing: no XFAIL.
+        code, text = self.run_summary([
+            dict(test="split", state="baseline", status="FAIL", expect="fail",
+                 detail="rc=127", seconds=1),
+            dict(test="split", state="patched", status="PASS", expect="fail",
+                 detail="", seconds=1)])
+        self.assertEqual(code, 1)
+        self.assertRegex(text, r"\nsplit +FAIL +PASS")
 
     def test_good_run(self):
         code, text = self.run_summary(rows(
@@ -529,6 +556,76 @@ class SummarizeTest(unittest.TestCase):
         code, _ = self.run_summary(rows(
             ("mmio", "baseline", "FAIL", "pass"), ("mmio", "patched", "PASS", "pass")))
         self.assertEqual(code, 1)
+
+
+class KtapTest(unittest.TestCase):
+    """out/BASE/results.ktap: KTAP that the kernel's own kunit.py parses,
+    with SKIP and XFAIL directives."""
+
+    GOOD = [dict(r, detail=d) for r, d in zip(rows(
+        ("kunit:pte", "baseline", "FAIL", "fail"), ("kunit:pte", "patched", "PASS", "fail"),
+        ("kunit:pud", "baseline", "SKIP", "fail"), ("kunit:pud", "patched", "SKIP", "fail"),
+        ("split", "baseline", "FAIL", "fail"), ("split", "patched", "PASS", "fail"),
+        ("race", "baseline", "INCONCLUSIVE", "race"), ("race", "patched", "PASS", "race"),
+        ("checkpatch:a.patch", "patched", "PASS", None)),
+        ("", "", "no PUD # here", "no PUD # here", "split failed", "", "inconclusive: 2 maps",
+         "", ""))]
+
+    def ktap(self, results):
+        test = SummarizeTest()
+        code, _ = test.run_summary(results)
+        return code, test.ktap
+
+    def test_directives(self):
+        code, text = self.ktap(self.GOOD)
+        self.assertEqual(code, 0)
+        self.assertEqual(text.splitlines()[:4], [
+            "KTAP version 1", "# fixture", "1..3", "    KTAP version 1"])
+        for line in ("    # Subtest: baseline", "    1..4",
+                     "    ok 1 kunit:pte # XFAIL", "    ok 2 kunit:pud # SKIP no PUD # here",
+                     "    ok 3 split # XFAIL split failed",
+                     "    ok 4 race # SKIP INCONCLUSIVE: inconclusive: 2 maps", "ok 1 baseline",
+                     "    ok 5 checkpatch:a.patch", "ok 2 patched", "ok 3 verdict"):
+            self.assertIn(line + "\n", text)
+        bad = [dict(r, status="STALL") if r["test"] == "split" and r["state"] == "patched"
+               else r for r in self.GOOD]
+        code, text = self.ktap(bad)
+        self.assertEqual(code, 1)
+        self.assertIn("    not ok 3 split # TIMEOUT\n", text)
+        self.assertIn("not ok 2 patched\n", text)
+        self.assertIn("# PROBLEM: split on patched: STALL\n", text)
+        self.assertIn("not ok 3 verdict # 1 problems\n", text)
+
+    @unittest.skipUnless(KUNIT_TREE, NO_KUNIT_TREE)
+    def test_kunit_py_parses_it(self):
+        kunit_py = os.path.join(KUNIT_TREE, "tools", "testing", "kunit", "kunit.py")
+        for results, rc, statuses in (
+                (self.GOOD, 0, {("baseline", "kunit:pte"): "PASS",
+                                ("baseline", "kunit:pud"): "SKIP",
+                                ("baseline", "race"): "SKIP", ("patched", "split"): "PASS",
+                                ("", "verdict"): "PASS"}),
+                ([dict(r, status="FAIL") if r["test"] == "split" and r["state"] == "patched"
+                  else r for r in self.GOOD], 1,
+                 {("patched", "split"): "FAIL", ("baseline", "split"): "PASS",
+                  ("", "verdict"): "FAIL"})):
+            _, text = self.ktap(results)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "results.ktap")
+                with open(path, "w") as f:
+                    f.write(text)
+                proc = subprocess.run(
+                    [sys.executable, "-B", kunit_py, "parse", f"--json={tmp}/r.json", path],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(proc.returncode, rc, proc.stdout + proc.stderr)
+                self.assertNotIn("[ERROR]", proc.stdout)
+                with open(os.path.join(tmp, "r.json")) as f:
+                    parsed = json.load(f)
+            cases = {("", c["name"]): c["status"] for c in parsed.get("test_cases", [])}
+            for suite in parsed["sub_groups"]:
+                for case in suite.get("test_cases", []):
+                    cases[(suite["name"], case["name"])] = case["status"]
+            for name, status in statuses.items():
+                self.assertEqual(cases.get(name), status, (name, cases))
 
 
 class BadInputTest(unittest.TestCase):
