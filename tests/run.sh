@@ -24,7 +24,7 @@ check() {
 	fi
 }
 
-scripts=(harness/*.sh tests/*.sh tests/fake/* .ci/run)
+scripts=(harness/*.sh tests/*.sh tests/fake/qemu-* tests/fake/harness/* .ci/run)
 guest=(guest/init guest/tests/*)
 check shellcheck shellcheck -x "${scripts[@]}" &&
 	check "shellcheck -s dash" shellcheck -s dash "${guest[@]}" &&

@@ -4,6 +4,7 @@ git repositories: no kernel build, no VM."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -1519,6 +1520,221 @@ class KdirWorktreeTest(unittest.TestCase):
                     ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
                     cwd=work, capture_output=True, text=True).stdout.strip()
                 self.assertEqual(common, os.path.realpath(os.path.join(tmp, name, ".git")))
+
+
+# The flow test's repository: its tests list and stack, and the stubs
+# (tests/fake/harness/) that stand in for the builds.
+FLOW_LIST = """# name     baseline  timeout  kernels
+bug        fail      60
+walk       fail      60       baseline,nowalkfix=fail,patched
+race       race      60       baseline,nowalkfix
+base_only  pass      60       baseline
+"""
+FLOW_STACK = """base      upstream/7.3
+series    series/fake
+suites    trixie-backports
+tests     guest/tests.list
+partial   nowalkfix without:mm/pagewalk:
+debug     1
+"""
+STUBS = os.path.join(REPO, "tests", "fake", "harness")
+
+
+class FlowTest(unittest.TestCase):
+    """verify.sh end to end, as kunit_tool_test.py runs kunit.py's whole
+    flow on a mocked kernel: a repository whose harness/ is the real one
+    but for stubs of the builds and of the download (tests/fake/harness/:
+    never a real one), a kernel tree whose file "behaviour" says
+    how its tests end (the fake series changes it), and the fake QEMU,
+    which boots that file."""
+
+    def git(self, cwd, *args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+    def write(self, path, text, mode=0o644):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.repo = os.path.join(self.tmp, "repo")
+        os.makedirs(os.path.join(self.repo, "harness", "stacks"))
+        for name in os.listdir(HARNESS):
+            if name not in ("stacks", "__pycache__"):
+                stub = os.path.join(STUBS, name)
+                os.symlink(stub if os.path.exists(stub) else os.path.join(HARNESS, name),
+                           os.path.join(self.repo, "harness", name))
+        self.write(os.path.join(self.repo, "harness", "stacks", "7.3"), FLOW_STACK)
+        self.write(os.path.join(self.repo, "guest", "tests.list"), FLOW_LIST)
+        # The cache's Debian source, as get-source.sh leaves it.
+        self.cache = os.path.join(self.tmp, "cache")
+        self.src = os.path.join(self.cache, "src", "7.3")
+        self.write(os.path.join(self.src, "Makefile"), "kernelversion:\n\t@echo 7.3.4\n")
+        self.write(os.path.join(self.src, "scripts", "checkpatch.pl"), "#!/bin/sh\n", 0o755)
+        self.write(os.path.join(self.src, "mm", "memory.c"), "int x;\n")
+        self.write(os.path.join(self.src, "behaviour"),
+                   "bug test-fail\nwalk test-fail\nrace test-fail\n")
+        self.git(self.src, "init", "-q", "-b", "base")
+        self.git(self.src, "add", ".")
+        self.git(self.src, "commit", "-q", "-m", "Linux 7.3.4")
+        for marker, text in (("base-ok", ""), ("debian-version", "7.3.4-1\n")):
+            self.write(os.path.join(self.src, ".pfnmap-" + marker), text)
+        self.series()
+
+    def series(self, bug="pass", race="pass"):
+        """The stack: an upstream fix, and a series whose first patch makes
+        bug and race end as BUG and RACE, whose second fixes walk, whose
+        third is a test patch."""
+        for d in ("upstream", "series"):
+            shutil.rmtree(os.path.join(self.repo, d), ignore_errors=True)
+        self.git(self.src, "checkout", "-q", "-b", "work", "base")
+        commits = (("mm/x: an upstream fix", "mm/x.c", "int y;\n"),
+                   ("mm/memory: fix the bug", "behaviour",
+                    f"bug {bug}\nwalk test-fail\nrace {race}\n"),
+                   ("mm/pagewalk: fix walks", "behaviour", f"bug {bug}\nwalk pass\nrace {race}\n"),
+                   ("selftests/mm: test the bug", "tools/testing/selftests/mm/bug.c", "int z;\n"))
+        for subject, path, text in commits:
+            self.write(os.path.join(self.src, path), text)
+            self.git(self.src, "add", path)
+            self.git(self.src, "commit", "-q", "-m", subject)
+        for d, commit_range in (("upstream/7.3", "base..work~3"), ("series/fake", "work~3..work")):
+            out = os.path.join(self.repo, d)
+            names = self.git(self.src, "format-patch", "-o", out, commit_range)
+            self.write(os.path.join(out, "series"),
+                       "".join(os.path.basename(n) + "\n" for n in names.split()))
+        self.git(self.src, "checkout", "-q", "base")
+        self.git(self.src, "branch", "-q", "-D", "work")
+
+    def verify(self, **env):
+        self.builds = os.path.join(self.tmp, "builds")
+        if os.path.exists(self.builds):
+            os.remove(self.builds)
+        env = dict(os.environ, PFNMAP_CACHE=self.cache, OUT_DIR=os.path.join(self.tmp, "out"),
+                   FAKE_QEMU="kernel", FAKE_BUILDS=self.builds, CROSS_ARCHES="x86_64",
+                   PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"], **env)
+        return subprocess.run([os.path.join(self.repo, "harness", "verify.sh")], env=env,
+                              capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL)
+
+    def out(self, *path):
+        return os.path.join(self.tmp, "out", *path)
+
+    def read(self, *path):
+        with open(self.out(*path)) as f:
+            return f.read()
+
+    def table(self, text):
+        """{test: its cells} of a printed table, and its kernels."""
+        lines = text.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.startswith("test "))
+        rows = {}
+        for line in lines[head + 2:]:
+            if not line.strip():
+                break
+            rows[line.split()[0]] = line.split()[1:]
+        return lines[head].split()[1:-1], rows
+
+    def built(self):
+        with open(self.builds) as f:
+            return f.read().splitlines()
+
+    def test_pass_then_a_run_that_stops(self):
+        proc = self.verify(TESTS="bug walk race")
+        self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+        kernels, rows = self.table(proc.stdout)
+        self.assertEqual(kernels, ["baseline", "nowalkfix", "patched", "debug"])
+        self.assertEqual(rows["bug"][:4], ["XFAIL", "-", "PASS", "PASS"])
+        self.assertEqual(rows["walk"][:4], ["XFAIL", "XFAIL", "PASS", "-"])
+        self.assertEqual(rows["race"][:4], ["XFAIL", "PASS", "-", "-"])
+        self.assertEqual(rows["static-checks:x86_64"][:4], ["-", "-", "PASS", "-"])
+        self.assertEqual(self.built(), [
+            "vm builds: mm/memory: fix the bug", "vm builds: mm/pagewalk: fix walks",
+            "vm baseline", "debug nowalkfix", "vm patched", "debug debug"])
+        self.assertIn("builds: selftests/mm: test the bug (no kernel change)", proc.stderr)
+        self.assertRegex(proc.stderr, r"==> \[[0-9:]{8}\] baseline: booting for bug \(console: ")
+        # out/7.3.new became out/7.3; the table, KTAP and the trees' refs.
+        self.assertEqual(os.listdir(self.out()), ["7.3"])
+        self.assertEqual(self.read("7.3", "summary.txt"), proc.stdout)
+        ktap = self.read("7.3", "results.ktap").splitlines()
+        self.assertEqual((ktap[0], ktap[-1]), ("KTAP version 1", "ok 5 verdict"))
+        self.assertIn("    ok 2 walk # XFAIL rc=1; 0 ok, 1 not ok, 0 skip: fake", ktap)
+        states = {line.split()[0] for line in self.read("7.3", "branches").splitlines()}
+        self.assertEqual(states, {"src", "prereqs", "baseline", "nowalkfix", "patched", "debug"})
+        self.assertEqual(self.git(self.src, "for-each-ref", "--format=%(refname)", "refs/heads/"),
+                         "refs/heads/base\n")
+
+        # A run that stops (its first kernel does not build) leaves out/7.3
+        # as it was, and says where its own results are.
+        summary = self.read("7.3", "summary.txt")
+        proc = self.verify(TESTS="bug", FAKE_BUILD_FAIL="vm", BISECT="0", STATIC="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("error: kernel build failed (fake)\n", proc.stderr)
+        self.assertRegex(proc.stderr, r"error: harness/verify.sh:\d+: kernel=\$\(.*build-kernel.sh.*"
+                         r" exited 1\n")
+        self.assertIn(f"stopped: this run's consoles and rows so far are in {self.out('7.3.new')}",
+                      proc.stderr)
+        self.assertEqual(self.read("7.3", "summary.txt"), summary)
+        self.assertEqual(sorted(os.listdir(self.out())), ["7.3", "7.3.new"])
+
+    def test_failure_and_inconclusive_fail_the_run(self):
+        # A series that does not fix the bug, and a race that raced too
+        # little with it.
+        self.series(bug="test-fail", race="inconclusive")
+        proc = self.verify(TESTS="bug race", DEBUG="0", BISECT="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        _, rows = self.table(proc.stdout)
+        self.assertEqual(rows["bug"][:3], ["XFAIL", "-", "FAIL"])
+        self.assertEqual(rows["race"][:3], ["XFAIL", "INCONCLUSIVE", "-"])
+        self.assertIn("PROBLEM: bug on patched: FAIL rc=1; 0 ok, 1 not ok, 0 skip: fake",
+                      proc.stdout)
+        self.assertIn("PROBLEM: race on nowalkfix: INCONCLUSIVE ", proc.stdout)
+        self.assertIn("verify: 2 passed, 2 failed", proc.stdout)
+        # A complete run replaces out/7.3, whatever its verdict.
+        self.assertEqual(os.listdir(self.out()), ["7.3"])
+        ktap = self.read("7.3", "results.ktap").splitlines()
+        self.assertIn("    not ok 1 bug # rc=1; 0 ok, 1 not ok, 0 skip: fake", ktap)
+        self.assertIn("not ok 4 verdict # 2 problems", ktap)
+
+    def test_run_that_tested_nothing_fails(self):
+        proc = self.verify(TESTS="base_only", BISECT="0", STATIC="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("PROBLEM: no test ran on a kernel with the series", proc.stdout)
+
+    def test_verify_one_builds_one_kernel(self):
+        proc = self.verify(VERIFY_ONE="1", TEST="walk", STATE="nowalkfix")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.built(), ["debug nowalkfix"])
+        _, rows = self.table(proc.stdout)
+        self.assertEqual(list(rows), ["walk"])
+        self.assertEqual(rows["walk"][:4], ["-", "XFAIL", "-", "-"])
+        self.assertEqual(os.listdir(self.out()), ["7.3-one"])
+        for given, message in (
+                ({"TEST": "race", "STATE": "patched"},
+                 "TEST=race does not run on the patched kernel"),
+                ({"TEST": "bug", "STATE": "nocontract"}, "BASE=7.3 builds no nocontract kernel"),
+                ({"TEST": "bug"}, "usage: make verify-one TEST=NAME STATE=")):
+            proc = self.verify(VERIFY_ONE="1", **given)
+            self.assertEqual(proc.returncode, 1, given)
+            self.assertIn(message, proc.stderr)
+        proc = self.verify(STATE="patched")
+        self.assertIn("TEST and STATE are make verify-one's and make retest's", proc.stderr)
+
+    def test_own_kernel_tree_on_first_use(self):
+        kdir = os.path.join(self.tmp, "linux")
+        self.git(self.tmp, "clone", "-q", self.src, kdir)
+        proc = self.verify(KDIR=kdir, VERIFY_ONE="1", TEST="bug", STATE="patched")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(f"kernel: 7.3.4, {kdir} at ", proc.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(self.cache, "kdir-7.3")))
+        # Refs of the harness's own in the user's repository, no branch.
+        self.assertEqual(self.git(kdir, "for-each-ref", "--format=%(refname)", "refs/heads/"),
+                         "refs/heads/base\n")
+        self.assertEqual(self.git(kdir, "for-each-ref", "--format=%(refname)", "refs/pfnmap/"),
+                         "refs/pfnmap/7.3/patched\n")
 
 
 class ProgressTest(unittest.TestCase):
