@@ -117,6 +117,12 @@ ci:
 	@$(run) BASE=6.12 RACE_BASELINE=0 MEASURE=0 harness/verify.sh
 	@$(run) tests/mail-check.sh
 
+# Remove what any run makes again, naming it and its size: each base's
+# results in out/ and the kernel build directories in PFNMAP_CACHE.
+# Keeps the Debian sources, ccache and the results cache (and says so).
+clean:
+	@$(run) harness/clean.sh
+
 # Export a kernel work tree's commits as a series directory:
 #   make export KTREE=~/linux-work RANGE=base..my-branch DIR=series/NAME
 export:

@@ -253,13 +253,14 @@ state_filter() {
 
 # lock_base BASE WHAT: hold the lock of BASE (its source tree, its work
 # trees, out/BASE) until this script ends; WHAT names the run.  A second
-# verify, stress or mail of the same base fails at once.
+# verify, stress or mail of the same base fails at once.  A script may
+# hold the locks of several bases (make clean).
 lock_base() {
-	local holder
+	local holder fd
 	need flock util-linux
 	mkdir -p "$CACHE_DIR" || die "cannot create PFNMAP_CACHE=$CACHE_DIR"
-	exec 9>>"$CACHE_DIR/lock-$1"
-	if ! flock -n 9; then
+	exec {fd}>>"$CACHE_DIR/lock-$1"
+	if ! flock -n "$fd"; then
 		holder=$(cat "$CACHE_DIR/lock-$1" 2>/dev/null) || true
 		die "BASE=$1 is in use by another run (${holder:-see $CACHE_DIR/lock-$1}): wait for it or stop it"
 	fi

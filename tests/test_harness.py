@@ -1033,7 +1033,7 @@ class LockTest(unittest.TestCase):
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 lock.write("verify 1 2026-12-03T09:00:00Z\n")
                 lock.flush()
-                for script in ("verify.sh", "stress.sh", "mail.sh"):
+                for script in ("verify.sh", "stress.sh", "mail.sh", "clean.sh"):
                     env = dict(os.environ, PFNMAP_CACHE=cache, BASE="7.3",
                                OUT_DIR=os.path.join(tmp, "out"))
                     env.pop("TESTS", None)
@@ -1735,6 +1735,35 @@ class FlowTest(unittest.TestCase):
                          "refs/heads/base\n")
         self.assertEqual(self.git(kdir, "for-each-ref", "--format=%(refname)", "refs/pfnmap/"),
                          "refs/pfnmap/7.3/patched\n")
+
+
+class CleanTest(unittest.TestCase):
+    """make clean: removes out/'s runs and the build directories, keeps the
+    sources, ccache and the results cache, names each with its size."""
+
+    def test_removes_and_keeps(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache, out = os.path.join(tmp, "cache"), os.path.join(tmp, "out")
+            made = {os.path.join(out, d) for d in (
+                "7.3/patched", "7.3.new", "7.3-arm64/debug", "6.12-one", "mail-preview/x")}
+            made |= {os.path.join(cache, d) for d in (
+                "build/7.3-vm", "src/7.3", "ccache/0", "results/x", "kdir-7.3")}
+            made.add(os.path.join(out, "mine"))
+            for d in made:
+                os.makedirs(d)
+                with open(os.path.join(d, "f"), "w") as f:
+                    f.write("x" * 5000)
+            # Never the user's own cache: both directories are given.
+            proc = subprocess.run(["make", "-s", "clean", f"PFNMAP_CACHE={cache}",
+                                   f"OUT_DIR={out}"], cwd=REPO, capture_output=True,
+                                  text=True, timeout=30)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(sorted(os.listdir(out)), ["mine"])
+            self.assertEqual(sorted(os.listdir(cache)),
+                             ["ccache", "kdir-7.3", "lock-6.12", "lock-7.3", "results", "src"])
+            self.assertRegex(proc.stderr, r"removing .*/out/7.3 \(\d+K\)")
+            self.assertRegex(proc.stderr, r"removing .*/cache/build \(\d+K\)")
+            self.assertRegex(proc.stderr, r"keeping .*/cache/src \(\d+K\)")
 
 
 class ProgressTest(unittest.TestCase):
