@@ -307,7 +307,7 @@ done < <(series_dirs_of "$BASE")
 
 [ "$failed" = 0 ] || die "the mails are not ready"
 if [ -n "${KDIR:-}" ]; then
-	log "mails written to $out, nothing sent; see README, \"Sending it\""
+	log "mails written to $out, nothing sent; see docs/sending.md"
 else
-	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (README, \"Sending it\")"
+	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (docs/sending.md)"
 fi

@@ -322,7 +322,7 @@ class JudgeTest(unittest.TestCase):
 
 
 class QuoteTest(unittest.TestCase):
-    """quote.py: README's numbers, printed from a run's directory."""
+    """quote.py: docs/results.md's numbers, printed from a run's directory."""
 
     def test_races_and_depths(self):
         with tempfile.TemporaryDirectory() as tmp:
