@@ -177,7 +177,8 @@ guest_arch_setup() {
 		QEMU_PACKAGE=qemu-system-arm
 		DEB_ARCH=arm64 LIBC_A=/usr/aarch64-linux-gnu/lib/libc.a LIBC_PACKAGE=libc6-dev-arm64-cross ;;
 	*)
-		(arch_setup "$GUEST_ARCH") || exit 1
+		[[ " ${ARCHES[*]} " == *" $GUEST_ARCH "* ]] ||
+			die "unknown ARCH '$GUEST_ARCH': the guests are $(and_list "${GUEST_ARCHES[@]}") (the cross builds': $(known_arches))"
 		die "ARCH=$GUEST_ARCH has no guest: the guests are $(and_list "${GUEST_ARCHES[@]}") ($GUEST_ARCH is built by harness/cross-checks.sh)" ;;
 	esac
 	arch_setup "$GUEST_ARCH"
