@@ -1766,6 +1766,40 @@ class CleanTest(unittest.TestCase):
             self.assertRegex(proc.stderr, r"keeping .*/cache/src \(\d+K\)")
 
 
+class ExportSeriesTest(unittest.TestCase):
+    """make export: a work tree's commits as a series directory, named
+    after their subjects, in order; bad input named in one line."""
+
+    def test_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "linux")
+            os.makedirs(tree)
+            git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+            subprocess.run(git + ["init", "-q", "-b", "base", tree], check=True)
+            for subject in ("base", "mm: one", "vfio/type1: two"):
+                with open(os.path.join(tree, "f"), "a") as f:
+                    f.write(subject + "\n")
+                subprocess.run(git + ["-C", tree, "add", "f"], check=True)
+                subprocess.run(git + ["-C", tree, "commit", "-q", "-m", subject], check=True)
+            out = os.path.join(tmp, "series", "x")
+            make = ["make", "-s", "--no-print-directory", "export", f"KTREE={tree}",
+                    f"DIR={out}"]
+            proc = subprocess.run(make + ["RANGE=HEAD~2..HEAD"], cwd=REPO,
+                                  capture_output=True, text=True, timeout=30)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(os.path.join(out, "series")) as f:
+                self.assertEqual(f.read(), "mm-one.patch\nvfio-type1-two.patch\n")
+            with open(os.path.join(out, "mm-one.patch")) as f:
+                self.assertIn("Subject: [PATCH] mm: one\n", f.read())
+            for args, message in ((["RANGE=nope"], "RANGE=nope is not a range of commits"),
+                                  ([], "usage: make export KTREE=TREE RANGE=base..work")):
+                proc = subprocess.run(make + args, cwd=REPO, capture_output=True,
+                                      text=True, timeout=30)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(message, proc.stderr)
+                self.assertEqual(len(proc.stderr.splitlines()), 2, proc.stderr)
+
+
 class ProgressTest(unittest.TestCase):
     """lib.sh's log and run_logged: timestamped lines, a heartbeat while a
     long step runs, V=1 streams its log."""
