@@ -25,16 +25,16 @@ NO_KUNIT_TREE = ("no KUNIT_TREE: make check KUNIT_TREE=<a kernel tree, e.g. "
                  "~/.cache/pfnmap-series/src/7.3> parses with its kunit.py")
 
 
-def knob_names():
-    """The knobs of harness/knobs, the one list of them."""
+def knobs_file():
+    """(name, kind) of each knob of harness/knobs, the one list of them."""
     with open(os.path.join(HARNESS, "knobs")) as f:
-        return [line.split()[0] for line in f if line[:1].isupper()]
+        return [tuple(line.split()[:2]) for line in f if line[:1].isupper()]
 
 
 # The tests run the scripts with the knobs they give and nothing else: no
 # knob, nor make's own variables, from the environment make check ran in.
 for _var in list(os.environ):
-    if _var in knob_names() or _var.startswith("PFNMAP_") or _var in (
+    if _var in dict(knobs_file()) or _var.startswith("PFNMAP_") or _var in (
             "GUEST_ARCH", "VERIFY_ONE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
             "CROSS_COMPILE"):
         del os.environ[_var]
@@ -907,14 +907,9 @@ BAD_KNOB = {
     "dir": ("/nonexistent", "KUNIT_TREE=/nonexistent: give a directory"),
     "file": ("/nonexistent", "UPSTREAM_COMMITS=/nonexistent: no such file"),
     "sender": ("me", "MAIL_FROM=me: give \"Your Name <you@example.org>\""),
-    "trigger": ("decoder", "unknown TRIGGER 'decoder' for BASE=7.3 (known: decode, numa_maps, kvm)"),
+    "trigger": ("decoder",
+                "unknown TRIGGER 'decoder' for BASE=7.3 (known: decode, numa_maps, kvm)"),
 }
-
-
-def knobs_file():
-    """(name, kind) of each knob of harness/knobs."""
-    with open(os.path.join(HARNESS, "knobs")) as f:
-        return [tuple(line.split()[:2]) for line in f if line[:1].isupper()]
 
 
 class KnobsTest(unittest.TestCase):
@@ -973,7 +968,8 @@ class KnobsTest(unittest.TestCase):
     def test_fixed_targets_refuse_another_base_or_arch(self):
         for args, message in (
                 (["verify-stable", "BASE=7.3"], "make verify-stable runs BASE=6.12, not BASE=7.3"),
-                (["verify-stable", "ARCH=arm64"], "make verify-stable runs ARCH=x86_64, not ARCH=arm64"),
+                (["verify-stable", "ARCH=arm64"],
+                 "make verify-stable runs ARCH=x86_64, not ARCH=arm64"),
                 (["verify-arm64", "BASE=6.12"], "make verify-arm64 runs BASE=7.3, not BASE=6.12"),
                 (["mail", "BASE=6.12"], "make mail runs BASE=7.3, not BASE=6.12"),
                 (["mail-stable", "BASE=7.3"], "make mail-stable runs BASE=6.12, not BASE=7.3"),
@@ -1673,8 +1669,8 @@ class FlowTest(unittest.TestCase):
         proc = self.verify(TESTS="bug", FAKE_BUILD_FAIL="vm", BISECT="0", STATIC="0")
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("error: kernel build failed (fake)\n", proc.stderr)
-        self.assertRegex(proc.stderr, r"error: harness/verify.sh:\d+: kernel=\$\(.*build-kernel.sh.*"
-                         r" exited 1\n")
+        self.assertRegex(proc.stderr, r"error: harness/verify.sh:\d+: "
+                         r"kernel=\$\(.*build-kernel.sh.* exited 1\n")
         self.assertIn(f"stopped: this run's consoles and rows so far are in {self.out('7.3.new')}",
                       proc.stderr)
         self.assertEqual(self.read("7.3", "summary.txt"), summary)
