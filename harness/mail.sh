@@ -40,6 +40,8 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+need python3 python3
+check_knobs
 # A backport names its mainline commit: without them, fail before anything
 # is downloaded.
 while read -r dir; do
@@ -93,7 +95,7 @@ export XDG_CACHE_HOME=$tmp/cache
 # The kernel tree and the commit the mails are based on.
 if [ -n "${KDIR:-}" ]; then
 	repo=$KDIR
-	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
+	baseref=$KDIR_BASEREF # check_knobs
 else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
@@ -305,7 +307,7 @@ done < <(series_dirs_of "$BASE")
 
 [ "$failed" = 0 ] || die "the mails are not ready"
 if [ -n "${KDIR:-}" ]; then
-	log "mails written to $out, nothing sent; see README, \"Sending it\""
+	log "mails written to $out, nothing sent; see docs/sending.md"
 else
-	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (README, \"Sending it\")"
+	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (docs/sending.md)"
 fi

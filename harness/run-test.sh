@@ -27,6 +27,7 @@ read -r -a floors <<<"$("$HARNESS_DIR/rates.py" floors)"
 # boot: one guest boot; prints run-vm's exit code.
 boot() {
 	local rc=0
+	log "$state: booting for $name (console: $log; killed after ${VM_TIMEOUT:-$timeout} s)"
 	VM_TIMEOUT=${VM_TIMEOUT:-$timeout} "$HARNESS_DIR/run-vm.sh" "$dir/bzImage" \
 		"$dir/initramfs.cpio" "$name" "$log" "${floors[@]}" \
 		${ZAP_SECONDS:+VFIO_DMA_MAP_ZAP_SECONDS=$ZAP_SECONDS} >&2 || rc=$?

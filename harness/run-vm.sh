@@ -114,7 +114,8 @@ start=$SECONDS
 splat_at=
 ended_at=
 while kill -0 "$qemu" 2>/dev/null; do
-	sleep 1
+	# A second, or less when QEMU ends before.
+	timeout 1 tail -s 0.1 --pid="$qemu" -f /dev/null || true
 	if [ -z "$splat_at" ] && "$HARNESS_DIR/judge.py" --has-splat "$log"; then
 		splat_at=$SECONDS
 	fi
