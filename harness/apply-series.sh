@@ -43,7 +43,8 @@ git_src checkout -q -f --detach "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
 # Test patches of code the series adds cannot build without it.
-series_tests=$(base_facts "$BASE" series-test | paste -sd '|')
+series_tests=$(awk '$1 == "series-test" { sub(/^[^ \t]+[ \t]+/, ""); print }' \
+	"${STACK_FILE:-$HARNESS_DIR/stacks/$BASE}" | paste -sd '|')
 is_test_patch() {
 	local subject
 	subject=$(subject_of "$1")

@@ -195,10 +195,20 @@ while read -r dir; do
 	src=$REPO_DIR/$dir
 	log "$sname: preparing"
 	git -C "$work" checkout -q -f --detach "$baseref"
+	# A series that needs another one (its "needs" file: directories,
+	# one a line) is based on the base plus that one, as b4's
+	# prerequisites have it; its cover letter says so.
+	if [ -f "$src/needs" ]; then
+		while read -r need_dir; do
+			case $need_dir in '' | '#'*) continue ;; esac
+			am_dir "$REPO_DIR/$need_dir" || die "$sname needs $need_dir, which does not apply"
+		done <"$src/needs"
+		log "$sname: based on the base plus $(grep -v '^#' "$src/needs" | paste -sd ' ')"
+	fi
 	git -C "$work" branch -q -f pfnmap-mailbase HEAD
 	if ! am_dir "$src" 2>/dev/null; then
 		# On the base plus the upstream fixes the stack carries.
-		git -C "$work" checkout -q -f --detach "$baseref"
+		git -C "$work" checkout -q -f --detach pfnmap-mailbase
 		while read -r kind pdir; do
 			if [ "$kind" != base ] || [[ $pdir != upstream/* ]]; then
 				continue

@@ -419,6 +419,14 @@ class SummarizeTest(unittest.TestCase):
             with open(os.path.join(tmp, "summary.txt")) as f:
                 return code, f.read()
 
+    def test_xfail_that_passes_proves_nothing(self):
+        code, text = self.run_summary(rows(
+            ("kunit:pte", "baseline", "FAIL", "fail"),
+            ("kunit:pte", "nocontract", "PASS", "xfail"),
+            ("kunit:pte", "patched", "PASS", "fail")))
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: kunit does not fail on nocontract: it proves nothing", text)
+
     def test_expected_failures_read_xfail(self):
         code, text = self.run_summary(rows(
             ("kunit:pte", "baseline", "FAIL", "fail"), ("kunit:pte", "nocontract", "FAIL", "xfail"),
@@ -895,7 +903,7 @@ BAD_KNOB = {
     "arches": ("arm64 mips", "unknown ARCH 'mips' (known: "),
     "tests": ("kunit nope", "no test 'nope' in guest/tests.list; known: kunit "),
     "test": ("nope", "TEST: no test 'nope' in guest/tests.list; known: kunit "),
-    "state": ("bogus", "STATE=bogus: give baseline, nowalkfix, nocontract, depth, patched, debug"),
+    "state": ("bogus", "STATE=bogus: give baseline, nowalkfix, nocontract, noptc, depth, patched, debug"),
     "bool": ("yes", "=yes: give 0 or 1"),
     "seconds": ("abc", "=abc: give whole seconds, 1 or more"),
     "count": ("0", "=0: give a whole number, 1 or more"),
@@ -1000,7 +1008,7 @@ class KnobsTest(unittest.TestCase):
         proc = self.make("help")
         for name, _ in knobs_file():
             self.assertRegex(proc.stdout, f"\n  {name} +[a-z1]")
-        self.assertIn("[baseline, nowalkfix, nocontract, depth, patched, debug; default -]",
+        self.assertIn("[baseline, nowalkfix, nocontract, noptc, depth, patched, debug; default -]",
                       proc.stdout)
 
     def test_one_list_of_states_and_of_arches(self):
@@ -1178,6 +1186,15 @@ class TestsListTest(unittest.TestCase):
         self.assertEqual(self.names("patched", ["race"], race_baseline=False), ["race"])
         self.assertEqual(tests_list.unknown(self.tests, ["kunit", "nope", "mm"]),
                          ["nope", "mm"])
+
+    def test_state_fail(self):
+        t = tests_list.Test("kunit", "fail", "300", "baseline,nocontract=fail,patched")
+        self.assertEqual(t.kernels, ("baseline", "nocontract", "patched"))
+        self.assertEqual(t.expect_for("nocontract"), "xfail")
+        self.assertEqual(t.expect_for("baseline"), "fail")
+        self.assertEqual(t.expect_for("patched"), "fail")
+        with self.assertRaises(ValueError):
+            tests_list.Test("kunit", "fail", "300", "baseline,nocontract=pass")
 
     def test_command_line(self):
         cmd = [os.path.join(HARNESS, "tests_list.py"), self.path]
@@ -1532,6 +1549,7 @@ series    series/fake
 suites    trixie-backports
 tests     guest/tests.list
 partial   nowalkfix without:mm/pagewalk:
+debug-partial nowalkfix
 debug     1
 """
 STUBS = os.path.join(REPO, "tests", "fake", "harness")
@@ -1905,22 +1923,36 @@ class ApplySeriesTest(unittest.TestCase):
         probe = os.path.join(self.tmp.name, "probe")
         os.makedirs(probe)
         self.new_file_patch(probe, "p", "test-only: count")
-        stack = [("base", base), ("series", series), ("probe", probe)]
+        undo = os.path.join(self.tmp.name, "undo")
+        os.makedirs(undo)
+        self.new_file_patch(undo, "r", "test-only: undo a fix")
+        self.new_file_patch(series, "g", "mm/gup: add KUnit tests of a helper")
+        stack = [("base", base), ("series", series), ("probe", probe),
+                 ("undo", undo), ("series-test", "mm/gup: add KUnit tests")]
         for filt, want in (
                 ("all", ["mm/x: upstream fix", "mm/pagewalk: fix",
                          "mm/memory: add KUnit tests",
-                         "vfio: selftests: Add a test"]),
+                         "vfio: selftests: Add a test",
+                         "mm/gup: add KUnit tests of a helper"]),
                 ("tests", ["mm/x: upstream fix", "mm/memory: add KUnit tests",
                            "vfio: selftests: Add a test"]),
                 ("none", ["mm/x: upstream fix"]),
                 ("without:mm/pagewalk:", ["mm/x: upstream fix",
                                           "mm/memory: add KUnit tests",
-                                          "vfio: selftests: Add a test"]),
+                                          "vfio: selftests: Add a test",
+                                          "mm/gup: add KUnit tests of a helper"]),
                 ("without:mm/pagewalk:|vfio: selftests:",
-                 ["mm/x: upstream fix", "mm/memory: add KUnit tests"]),
+                 ["mm/x: upstream fix", "mm/memory: add KUnit tests",
+                  "mm/gup: add KUnit tests of a helper"]),
                 ("without:mm/pagewalk:+probe",
                  ["mm/x: upstream fix", "mm/memory: add KUnit tests",
-                  "vfio: selftests: Add a test", "test-only: count"])):
+                  "vfio: selftests: Add a test", "mm/gup: add KUnit tests of a helper",
+                  "test-only: count"]),
+                ("all+undo", ["mm/x: upstream fix", "mm/pagewalk: fix",
+                              "mm/memory: add KUnit tests",
+                              "vfio: selftests: Add a test",
+                              "mm/gup: add KUnit tests of a helper",
+                              "test-only: undo a fix"])):
             proc = self.apply(filt, stack)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertEqual(list(reversed(self.subjects())), want, filt)
@@ -1929,6 +1961,28 @@ class ApplySeriesTest(unittest.TestCase):
                                    "refs/heads/"],
                                   cwd=self.src, capture_output=True, text=True).stdout
         self.assertEqual(branches, "refs/heads/base\n")
+
+
+
+class RatesTest(unittest.TestCase):
+    """rates.py: pooled rates, floors and P(catch) from harness/race-rates."""
+
+    def test_floor_and_detection(self):
+        import rates
+        # 1 in 100: 299 runs' worth of zaps give 95%, rounded up to 300.
+        self.assertEqual(rates.floor(0.01), 300)
+        self.assertAlmostEqual(rates.detection(0.01, 300), 0.951, places=3)
+        self.assertEqual(rates.pooled([(1, 100, ""), (3, 300, "")]), 0.01)
+
+    def test_every_race_test_has_a_rate(self):
+        import rates
+        race_of, runs = rates.read()
+        self.assertIn("race_decode_toggle", race_of)
+        for race in race_of.values():
+            self.assertIn(race, runs)
+        out = subprocess.run([os.path.join(HARNESS, "rates.py"), "floors"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertRegex(out, r"^PFNMAP_FLOOR_DECODE=\d+ ")
 
 
 if __name__ == "__main__":
