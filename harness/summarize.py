@@ -199,7 +199,8 @@ def main(header_path, results_path, summary_path, one=None):
             catch = ""
             if race:
                 p = rates.detection(rates.pooled(runs[race]), row["raced"])
-                catch = f" (P(catch) {p:.0%})"
+                low = rates.detection(rates.lowest(runs[race]), row["raced"])
+                catch = f" (P(catch) {p:.0%}, {low:.0%} at the lowest run's rate)"
             notes.append(f"{row['test']} on {row['state']}: {row['maps']} maps, "
                          f"{row['raced']} raced a zap{catch}, "
                          f"{row.get('spurious', 0)} spurious errors")

@@ -1972,7 +1972,8 @@ class RatesTest(unittest.TestCase):
         # 1 in 100: 299 runs' worth of zaps give 95%, rounded up to 300.
         self.assertEqual(rates.floor(0.01), 300)
         self.assertAlmostEqual(rates.detection(0.01, 300), 0.951, places=3)
-        self.assertEqual(rates.pooled([(1, 100, ""), (3, 300, "")]), 0.01)
+        self.assertEqual(rates.pooled([(1, 100, 1, ""), (3, 300, 1, "")]), 0.01)
+        self.assertEqual(rates.lowest([(1, 100, 1, ""), (2, 400, 1, "")]), 0.005)
 
     def test_every_race_test_has_a_rate(self):
         import rates
