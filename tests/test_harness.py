@@ -2,7 +2,9 @@
 """Tests for the harness's own logic, on recorded console logs and small
 git repositories: no kernel build, no VM."""
 
+import glob
 import json
+import re
 import os
 import shutil
 import signal
@@ -1984,6 +1986,39 @@ class RatesTest(unittest.TestCase):
         out = subprocess.run([os.path.join(HARNESS, "rates.py"), "floors"],
                              capture_output=True, text=True, check=True).stdout
         self.assertRegex(out, r"^PFNMAP_FLOOR_DECODE=\d+ ")
+
+
+
+
+class StableTest(unittest.TestCase):
+    """A backport carries its mainline patch's changelog: the same text but
+    for the "commit @UPSTREAM@ upstream." line and the [ 6.12: ] note."""
+
+    @staticmethod
+    def message(path):
+        with open(path) as f:
+            text = f.read()
+        head, _, _ = text.partition("\n---\n")
+        subject = re.search(r"^Subject: (?:\[PATCH\] )?(.*(?:\n .*)*)", head, re.M)
+        body = head.split("\n\n", 1)[1]
+        return " ".join(subject.group(1).split()), body
+
+    def test_backports_carry_the_mainline_changelog(self):
+        mainline = {}
+        for d in glob.glob(os.path.join(REPO, "series", "*")):
+            for p in glob.glob(os.path.join(d, "*.patch")):
+                subject, body = self.message(p)
+                mainline[subject] = body
+        checked = 0
+        for p in sorted(glob.glob(os.path.join(REPO, "stable", "*", "*.patch"))):
+            subject, body = self.message(p)
+            self.assertIn(subject, mainline, p)
+            self.assertTrue(body.startswith("commit @UPSTREAM@ upstream.\n\n"), p)
+            body = body[len("commit @UPSTREAM@ upstream.\n\n"):]
+            body = re.sub(r"\n\[ [0-9.]+: .*?\][ \t]*(?=\n|$)", "", body, flags=re.S)
+            self.assertEqual(body.strip(), mainline[subject].strip(), p)
+            checked += 1
+        self.assertGreater(checked, 0)
 
 
 if __name__ == "__main__":
