@@ -2024,5 +2024,29 @@ class StableTest(unittest.TestCase):
         self.assertGreater(checked, 0)
 
 
+class RebasedSeriesTest(unittest.TestCase):
+    """series/pfnmap-enoent-linux-mm/ is series/pfnmap-enoent/ rebased onto
+    the mm tree: the same patches in the same order, the same subjects and
+    the same tags, each changelog opening with its "[ rebased onto ... ]"
+    note.  The harness never builds it, so this is what keeps it in step."""
+
+    TAG = re.compile(r"^[A-Z][A-Za-z-]+: .*$", re.M)
+
+    def test_rebased_copy_keeps_subjects_tags_and_order(self):
+        main = os.path.join(REPO, "series", "pfnmap-enoent")
+        copy = os.path.join(REPO, "series", "pfnmap-enoent-linux-mm")
+        with open(os.path.join(main, "series")) as f:
+            names = f.read().split()
+        with open(os.path.join(copy, "series")) as f:
+            self.assertEqual(f.read().split(), names)
+        for name in names:
+            subject, body = StableTest.message(os.path.join(main, name))
+            csubject, cbody = StableTest.message(os.path.join(copy, name))
+            self.assertEqual(csubject, subject, name)
+            self.assertTrue(cbody.startswith("[ rebased onto "), name)
+            self.assertEqual(self.TAG.findall(cbody.split("\n\n")[-1]),
+                             self.TAG.findall(body.split("\n\n")[-1]), name)
+
+
 if __name__ == "__main__":
     unittest.main()
