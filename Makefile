@@ -57,23 +57,21 @@ verify-stable:
 verify-one:
 	@$(run) VERIFY_ONE=1 harness/verify.sh
 
-# Boot a kernel the last verify of BASE built once with one guest test,
+# Boot a kernel the last verify (or verify-one) of BASE built once with one guest test,
 # judge it, print the row; no download, no build:
 #   make retest TEST=pud_page_walk STATE=patched [BASE=6.12]
 retest:
 	@$(run) harness/retest.sh
 
 # A long race run on the kernels the last verify built: ROUNDS boots of
-# SECONDS_PER_ROUND per type1 backend (default 4 x 75 s x 2 = 10 minutes
-# of racing per kernel).
+# SECONDS_PER_ROUND per type1 backend (knobs and defaults: make help).
 stress:
 	@$(run) harness/stress.sh
 
 # Timings of the baseline, nowalkfix (control) and patched kernels of the
 # last verify, booted in turn: MAP_DMA fast path, page-walk cost, KVM
 # throughput under a monitor, per BAR size; a table of ratios and spreads
-# (BENCH_SIZES="256M 1G 2G", BENCH_ROUNDS=3, BENCH_SECONDS=5,
-# BENCH_CONTROL=0; 10 min, plus the control kernel's build the first time).
+# (knobs BENCH_SIZES, BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONTROL).
 bench:
 	@$(run) harness/bench.sh
 

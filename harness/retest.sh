@@ -1,6 +1,7 @@
 #!/bin/bash
 # retest.sh: boot the STATE kernel (harness/states) that the last verify
-# of $BASE built, out/BASE/STATE, once with guest test TEST, judge the
+# of $BASE built, out/BASE/STATE (or make verify-one's, out/BASE-one/STATE),
+# once with guest test TEST, judge the
 # console and print the result: no download, no build.  The console goes
 # to out/BASE/retest/STATE-TEST.log.  Exits 0 when every row is PASS or
 # SKIP.  Environment: TEST, STATE, BASE, ARCH (as GUEST_ARCH), VM_TIMEOUT
@@ -21,10 +22,13 @@ fi
 state_filter "$state" >/dev/null
 tests_list=$KNOBS_TESTS_LIST
 read -r _ expect timeout < <("$HARNESS_DIR/tests_list.py" "$tests_list" entry "$test_name")
+# The last make verify's kernel, or else the last make verify-one's.
 dir=$OUT_DIR/$BASE$ARCH_SUFFIX/$state
+[ -f "$dir/bzImage" ] || [ ! -f "$OUT_DIR/$BASE$ARCH_SUFFIX-one/$state/bzImage" ] ||
+	dir=$OUT_DIR/$BASE$ARCH_SUFFIX-one/$state
 for f in bzImage initramfs.cpio; do
 	[ -f "$dir/$f" ] ||
-		die "$dir/$f not found: no $state kernel of BASE=$BASE built; run make verify BASE=$BASE first"
+		die "$dir/$f not found: no $state kernel of BASE=$BASE built; run make verify BASE=$BASE${ARCH_SUFFIX:+ ARCH=$GUEST_ARCH} (or make verify-one TEST=$test_name STATE=$state) first"
 done
 lock_base "$BASE" retest
 check_qemu

@@ -28,7 +28,7 @@ out=$OUT_DIR/$BASE$ARCH_SUFFIX
 [ $# -gt 0 ] || set -- baseline patched
 lock_base "$BASE" stress
 for state in "$@"; do
-	[ -f "$out/$state/bzImage" ] || die "$out/$state/bzImage not found: run make verify BASE=$BASE first"
+	[ -f "$out/$state/bzImage" ] || die "$out/$state/bzImage not found: run make verify BASE=$BASE${ARCH_SUFFIX:+ ARCH=$GUEST_ARCH} first"
 done
 check_qemu
 

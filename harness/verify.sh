@@ -274,11 +274,18 @@ rc=0
 "$HARNESS_DIR/summarize.py" ${one:+--one "$STATE"} "$out/header.txt" "$results" \
 	"$out/summary.txt" || rc=$?
 [ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
-# The run as KTAP, read back by the tree's own kunit.py (no verdict of it).
+# The run as KTAP, read back by the tree's own kunit.py: its totals are
+# printed (not its verdict); KTAP it cannot read fails the run.
 if [ -f "$src/tools/testing/kunit/kunit.py" ]; then
 	parsed=$(python3 -B "$src/tools/testing/kunit/kunit.py" parse "$out/results.ktap" 2>&1 |
 		sed -n 's/^\[[^]]*\] \(Testing complete\)/\1/p') || true
-	log "$final/results.ktap, as kunit.py parse reads it: ${parsed:-not read}"
+	if [ -n "$parsed" ]; then
+		log "$final/results.ktap, as kunit.py parse reads it: $parsed"
+	else
+		echo "PROBLEM: $final/results.ktap: the tree's kunit.py parse does not read it" |
+			tee -a "$out/summary.txt" >&2
+		rc=1
+	fi
 fi
 replace_dir "$out" "$final"
 exit "$rc"

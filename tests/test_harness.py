@@ -1324,7 +1324,7 @@ class RetestTest(unittest.TestCase):
                 (["STATE=patched"], True, "usage: make retest TEST=NAME"),
                 (["TEST=nonexistent", "STATE=patched"], True, "known: kunit "),
                 (["TEST=kunit", "STATE=debug"], True,
-                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 first"),
+                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 (or make verify-one TEST=kunit STATE=debug) first"),
                 (["TEST=kunit", "STATE=patched"], False, "run make verify")):
             proc = self.retest(*args, built=built)
             self.assertNotEqual(proc.returncode, 0, args)
