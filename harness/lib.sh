@@ -246,7 +246,7 @@ state_filter() {
 	baseline) filter=tests ;;
 	patched | debug) filter=all ;;
 	*) filter=$({ base_facts "$BASE" partial; base_facts "$BASE" measure; } |
-		awk -v s="$1" '$1 == s { print $2 }') ;;
+		awk -v s="$1" '$1 == s { sub(/^[^ \t]+[ \t]+/, ""); print }') ;;
 	esac
 	[ -n "$filter" ] || die "BASE=$BASE builds no $1 kernel (harness/stacks/$BASE)"
 	echo "$filter"

@@ -1460,6 +1460,14 @@ class BaseFactsTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return proc.stdout.rstrip("\n")
 
+    def test_state_filter_keeps_prefixes_with_spaces(self):
+        # A subject prefix may hold spaces ("mm/memory: distinguish"):
+        # the whole filter, not its first word.
+        proc = lib_sh('BASE=7.3; state_filter nocontract')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "without:" + "|".join((
+            "mm/memory: distinguish", "vfio/type1:", "s390/pci:", "docs: mm:")))
+
     def test_every_base_is_complete(self):
         bases = os.listdir(os.path.join(HARNESS, "stacks"))
         self.assertIn("7.3", bases)
