@@ -99,8 +99,11 @@ mail-check:
 	@$(run) tests/mail-check.sh
 
 # Everything CI checks: make check, the 7.3 series on x86_64 (with the
-# cross builds for arm64, s390, riscv64, i386 and x86_64) and on arm64,
-# the 6.12 backport, make mail-check.  The 6.12 baseline's race rows are
+# cross builds for arm64, s390, riscv64, i386 and x86_64), the 6.12
+# backport, make mail-check.  The arm64 guest (make verify-arm64) is left
+# out of CI since the v3 series: its KASAN debug kernel, never run with
+# v3 yet, would not fit CI's 90 minutes beside the rest on a cold cache
+# (docs/results.md).  The 6.12 baseline's race rows are
 # measurements that cannot fail a run (7.3's table has the same rows),
 # and so is the 7.3 depth kernel's retry count: CI leaves them out
 # (RACE_BASELINE=0 MEASURE=0; make verify and make verify-stable run
@@ -111,7 +114,6 @@ ci:
 	$(call none,BASE ARCH TESTS RACE_BASELINE MEASURE,it runs what CI runs (make verify and friends run one))
 	@$(run) tests/run.sh
 	@$(run) BASE=7.3 RACE_BASELINE=0 MEASURE=0 harness/verify.sh
-	@$(run) BASE=7.3 GUEST_ARCH=arm64 RACE_BASELINE=0 MEASURE=0 harness/verify.sh
 	@$(run) BASE=6.12 RACE_BASELINE=0 MEASURE=0 harness/verify.sh
 	@$(run) tests/mail-check.sh
 

@@ -994,6 +994,7 @@ class KnobsTest(unittest.TestCase):
         proc = self.make("-n", "ci")
         self.assertIn("BASE=7.3 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
         self.assertIn("BASE=6.12 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
+        self.assertNotIn("GUEST_ARCH=arm64", proc.stdout)
 
     def test_stress_honours_arch_and_bench_refuses_it(self):
         with tempfile.TemporaryDirectory() as tmp:
