@@ -1,17 +1,23 @@
 #!/bin/bash
-# apply-series.sh SRC BASEREF BRANCH FILTER: reset work tree SRC to BASEREF
-# and `git am` onto it, as branch BRANCH, the patches that the stack of
+# apply-series.sh SRC BASEREF REF FILTER: check BASEREF out in work tree
+# SRC (detached), `git am` onto it the patches that the stack of
 # $BASE (harness/stacks/$BASE, or $STACK_FILE) lists: every "base" and "fix" directory in
 # full and, of the "series" directories, what FILTER keeps:
 #   all             every patch: the patched kernel
 #   tests           only the test patches (subject "vfio: selftests:",
-#                   "selftests..." or mentioning KUnit): the baseline, the
-#                   unpatched kernel carrying the new tests
+#                   "selftests..." or mentioning KUnit), but those of
+#                   code the series adds (the stack's "series-test"
+#                   subject prefixes): the baseline, the unpatched
+#                   kernel carrying the new tests
 #   without:PREFIX[|PREFIX...]
 #                   all but the patches whose subject starts with a PREFIX
 #   none            none: what the series applies to
-# and FILTER+probe: the same, plus the "probe" directories (test-only
-# instrumentation applied after the series), which are left out otherwise.
+# and FILTER+probe or FILTER+undo: the same, plus the stack's "probe"
+# directories (test-only instrumentation) or "undo" directories (test-only
+# reverts of one fix, where leaving the fix out would not apply), applied
+# after the series and left out otherwise.
+# REF (refs/pfnmap/BASE/NAME, not a branch: SRC may be a worktree of your
+# repository) is then set to the result.
 #
 # A patch that does not apply is named with the file that failed, the
 # half-applied state is thrown away, and the script fails.
@@ -21,8 +27,9 @@ set -euo pipefail
 
 src=$1
 baseref=$2
-branch=$3
+ref=$3
 filter=$4
+[[ $ref == refs/pfnmap/* ]] || die "apply-series.sh: give a ref under refs/pfnmap/, not '$ref'"
 
 need git git
 
@@ -32,25 +39,32 @@ git_src() {
 
 # Start from a clean BASEREF; keep only the harness's own marker files.
 git_src am --abort >/dev/null 2>&1 || true
-git_src checkout -q -f -B "$branch" "$baseref"
+git_src checkout -q -f --detach "$baseref"
 git_src clean -q -fdx -e '/.pfnmap-*'
 
+# Test patches of code the series adds cannot build without it.
+series_tests=$(awk '$1 == "series-test" { sub(/^[^ \t]+[ \t]+/, ""); print }' \
+	"${STACK_FILE:-$HARNESS_DIR/stacks/$BASE}" | paste -sd '|')
 is_test_patch() {
-	case $(subject_of "$1") in
-	"vfio: selftests:"* | selftests* | *KUnit*) return 0 ;;
+	local subject
+	subject=$(subject_of "$1")
+	case $subject in
+	"vfio: selftests:"* | selftests* | *KUnit*) ;;
+	*) return 1 ;;
 	esac
-	return 1
+	[ -z "$series_tests" ] || ! subject_has_prefix "$subject" "$series_tests"
 }
 
-probe=0
-if [[ $filter == *+probe ]]; then
-	probe=1
-	filter=${filter%+probe}
-fi
+extra=''
+case $filter in
+*+probe | *+undo)
+	extra=${filter##*+}
+	filter=${filter%+*} ;;
+esac
 
 # keep KIND PATCH: does FILTER keep PATCH of a directory of KIND?
 keep() {
-	[ "$1" != probe ] || return $((1 - probe))
+	case $1 in probe | undo) [ "$1" = "$extra" ]; return ;; esac
 	[ "$1" = series ] || return 0
 	case $filter in
 	all) return 0 ;;
@@ -81,4 +95,5 @@ while read -r kind dir; do
 		n=$((n + 1))
 	done <"$dir/series"
 done < <(stack_of "$BASE")
-log "$branch: $n patches applied on $baseref ($filter)"
+git_src update-ref "$ref" HEAD
+log "${ref#refs/pfnmap/}: $n patches applied on $baseref ($filter)"

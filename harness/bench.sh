@@ -26,25 +26,16 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# Bad input fails here, before any boot (BENCH_SIZES, BENCH_ROUNDS,
+# BENCH_SECONDS and BENCH_CONTROL are knobs: harness/knobs).
+need python3 python3
+check_knobs
+[ "$GUEST_ARCH" = x86_64 ] ||
+	die "make bench boots x86_64 guests only (the KVM guest of repro/kvm.h is x86 code), not ARCH=$GUEST_ARCH"
 read -r -a sizes <<<"${BENCH_SIZES-256M 1G 2G}"
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-5}
 control=${BENCH_CONTROL:-1}
-
-# Bad input fails here, before any boot.
-base_fact "$BASE" suites >/dev/null
-[ ${#sizes[@]} -gt 0 ] || die "BENCH_SIZES is empty: give sizes, e.g. BENCH_SIZES='256M 1G 2G'"
-for s in "${sizes[@]}"; do
-	case $s in
-	2M | 4M | 8M | 16M | 32M | 64M | 128M | 256M | 512M | 1G | 2G) ;;
-	*) die "BENCH_SIZES: '$s' is not a power of two from 2M to 2G (the KVM guest maps the BAR below 4 GiB), e.g. BENCH_SIZES='256M 1G 2G'" ;;
-	esac
-done
-{ [[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 2 ]; } ||
-	die "BENCH_ROUNDS=$rounds: give 2 or more (two boots of a kernel measure the noise)"
-{ [[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ]; } ||
-	die "BENCH_SECONDS=$seconds: give whole seconds, 1 or more"
-case $control in 0 | 1) ;; *) die "BENCH_CONTROL=$control: give 1 (with the control kernel) or 0" ;; esac
 need cpio cpio
 run=$OUT_DIR/$BASE
 for state in baseline patched; do
@@ -62,8 +53,8 @@ if [ "$control" = 1 ]; then
 	# out (harness/stacks/BASE) and nothing else.
 	branches=$run/branches
 	src=$(sed -n 's/^src //p' "$branches" 2>/dev/null) || true
-	nowalkfix=$(awk '$1 == "pfnmap-nowalkfix" { print $2 }' "$branches" 2>/dev/null) || true
-	patched=$(awk '$1 == "pfnmap-patched" { print $2 }' "$branches" 2>/dev/null) || true
+	nowalkfix=$(awk '$1 == "nowalkfix" { print $2 }' "$branches" 2>/dev/null) || true
+	patched=$(awk '$1 == "patched" { print $2 }' "$branches" 2>/dev/null) || true
 	{ [ -n "$src" ] && [ -n "$nowalkfix" ] && [ -n "$patched" ]; } ||
 		die "$branches names no nowalkfix kernel: run make verify BASE=$BASE (all tests), or BENCH_CONTROL=0"
 	git -C "$src" cat-file -e "$nowalkfix^{commit}" 2>/dev/null ||
@@ -107,7 +98,7 @@ for size in "${sizes[@]}"; do
 		# Round r starts with the r-th kernel: none always boots last.
 		for i in $(seq 0 $((n - 1))); do
 			state=${states[$(((round - 1 + i) % n))]}
-			log "bench: BAR $size, $state, boot $round"
+			log "bench: BAR $size, $state, boot $round (console: $out/$size-$state-$round.log)"
 			# The patched kernel's initramfs serves the control.
 			IVSHMEM_SIZE=$size "$HARNESS_DIR/run-vm.sh" "${kernel[$state]}" \
 				"$run/${state/nowalkfix/patched}/initramfs.cpio" bench \

@@ -1,9 +1,12 @@
 #!/bin/bash
-# build-kernel.sh SRC BUILD VARIANT: configure and build the guest kernel
-# of source tree SRC out of tree in BUILD.  VARIANT is "vm" (tinyconfig +
-# config/vm.config + config/tests.config) or "debug" (the same plus
-# config/debug.config).  Prints the path of the bzImage: a copy in the
-# results cache (lib.sh) when this tree was built so before.  With
+# build-kernel.sh SRC BUILD VARIANT [LABEL]: configure and build the guest
+# kernel of source tree SRC out of tree in BUILD.  VARIANT is "vm"
+# (tinyconfig + config/vm.config + config/tests.config) or "debug" (the
+# same plus config/debug.config).  Prints the path of the bzImage: a copy
+# in the results cache (lib.sh) when this tree was built so before.
+# Progress lines on stderr start with LABEL (the kernel: baseline,
+# patched, ...): one before the build, naming its log, then one every
+# HEARTBEAT seconds; V=1 streams the log.  With
 # GUEST_ARCH=arm64 the kernel is cross-built for arm64 with
 # config/vm-arm64.config instead of config/vm.config, and the image is
 # arm64's Image.
@@ -14,6 +17,7 @@ set -euo pipefail
 src=$1
 build=$2
 variant=${3:-vm}
+label=${4:-$variant kernel}
 
 need make make
 need gcc gcc
@@ -53,7 +57,7 @@ export CCACHE_BASEDIR=$src
 # Same timestamp for every build so that ccache hits across trees.
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-Thu Jan  1 00:00:00 UTC 2026}"
 export KBUILD_BUILD_USER=pfnmap KBUILD_BUILD_HOST=harness
-mk=(make -s -C "$src" O="$build" ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX"
+mk=(make -C "$src" O="$build" ARCH="$KERNEL_ARCH" CROSS_COMPILE="$CROSS_PREFIX"
 	CC="ccache ${CROSS_PREFIX}gcc" -j"$jobs")
 
 fail() {
@@ -62,11 +66,14 @@ fail() {
 	die "$*"
 }
 
+if [ "${CONFIG_ONLY:-0}" = 0 ]; then
+	log "$label: building the $variant kernel for $GUEST_ARCH (log: $log_file)"
+fi
 {
-	"${mk[@]}" tinyconfig &&
+	"${mk[@]}" -s tinyconfig &&
 		KCONFIG_CONFIG=$build/.config "$src/scripts/kconfig/merge_config.sh" \
 			-m -O "$build" "$build/.config" "${frags[@]}" &&
-		"${mk[@]}" olddefconfig
+		"${mk[@]}" -s olddefconfig
 } >"$log_file" 2>&1 || fail "kernel configuration failed"
 
 # Every option the fragments ask for must have survived olddefconfig.
@@ -96,6 +103,7 @@ done
 [ "$missing" = 0 ] || die "configuration does not provide what config/*.config asks for"
 [ "${CONFIG_ONLY:-0}" = 0 ] || exit 0
 
-"${mk[@]}" "$IMAGE_NAME" >>"$log_file" 2>&1 || fail "kernel build failed"
+# Not silent (no -s): the log, the heartbeat and V=1 show each CC and LD.
+run_logged "$label" "$log_file" "${mk[@]}" "$IMAGE_NAME" || fail "kernel build failed"
 cache_put "$cached" "$build/arch/$SRCARCH/boot/$IMAGE_NAME"
 echo "$build/arch/$SRCARCH/boot/$IMAGE_NAME"

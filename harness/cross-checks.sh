@@ -119,6 +119,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 t0=$SECONDS
+log "cross checks $arch: building ${#files[@]} files before and after the series in $build"
 warnings_before_after "$src" "$baseref" "$patched" "$tmp" "cross-$arch" "${files[@]}" \
 	"$(toolchain)" "$("${cross}gcc" --version | head -n 1)" "$(sparse --version)" \
 	"$(files_hash "$0" "$HARNESS_DIR/lib.sh" "${frags[@]}")"

@@ -7,13 +7,16 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# = 3 ] || die "usage: export-series.sh TREE RANGE DIR"
+{ [ $# = 3 ] && [ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ]; } ||
+	die "usage: make export KTREE=TREE RANGE=base..work DIR=series/NAME (export-series.sh TREE RANGE DIR)"
 tree=$1
 range=$2
 dir=$3
 
 need git git
-[ -n "$(git -C "$tree" rev-list "$range")" ] || die "no commits in $range"
+git -C "$tree" rev-parse -q --verify HEAD >/dev/null 2>&1 || die "KTREE=$tree is not a git tree"
+commits=$(git -C "$tree" rev-list "$range" 2>/dev/null) || die "RANGE=$range is not a range of commits of $tree"
+[ -n "$commits" ] || die "no commits in $range"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -12,16 +12,62 @@ OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
 # would have no results-cache key.
 export PYTHONDONTWRITEBYTECODE=1
 
-# Default kernel base and the Debian suite that carries it.
-BASE=${BASE:-7.3}
+# Every kernel make of the harness gets ARCH and CROSS_COMPILE from
+# arch_setup: those of a shell set up for kernel cross work (export
+# ARCH=arm64) would reach the makes that leave them out (the selftests').
+unset ARCH CROSS_COMPILE
+
+# The kernel base (harness/knobs has the default).
+BASE=${BASE:-$(awk '$1 == "BASE" { print $3 }' "$HARNESS_DIR/knobs")}
 
 die() {
 	echo "error: $*" >&2
 	exit 1
 }
 
+# No death by set -e is silent: the script, line and command that failed,
+# and its status, once (not again from the subshells of a command
+# substitution: the command that ran it is named).  A die() inside a
+# command substitution has said why; this line then says where.
+# shellcheck disable=SC2317 # run by the ERR trap
+err_trap() {
+	[[ $- == *e* ]] && [ "$BASH_SUBSHELL" = 0 ] || return 0
+	echo "error: ${2#"$REPO_DIR"/}:$3: $4 exited $1" >&2
+}
+set -E
+trap 'err_trap "$?" "${BASH_SOURCE[0]:-$0}" "$LINENO" "$BASH_COMMAND"' ERR
+
+# log MESSAGE: a progress line, with the time of day, on stderr.
 log() {
-	echo "==> $*" >&2
+	echo "==> [$(date +%H:%M:%S)] $*" >&2
+}
+
+# run_logged LABEL LOG CMD...: run CMD with its output appended to LOG and
+# a line every HEARTBEAT seconds (default 60) while it runs: LABEL, the
+# time so far and LOG's last line.  V=1: LOG is streamed to the terminal
+# as well, instead.  Returns CMD's status.
+run_logged() {
+	local label=$1 file=$2 beat=${HEARTBEAT:-60} rc=0 pid
+	shift 2
+	if [ "${V:-0}" = 1 ]; then
+		"$@" 2>&1 | tee -a "$file" >&2 || rc=$?
+		return "$rc"
+	fi
+	# The command runs in the foreground, where a signal reaches it; the
+	# heartbeat ends with this script.
+	(
+		n=0
+		while sleep 1 && kill -0 $$ 2>/dev/null; do
+			n=$((n + 1))
+			[ $((n % beat)) != 0 ] ||
+				log "$label: $((n / 60)) min $((n % 60)) s so far: $(tail -n 1 "$file" 2>/dev/null | cut -c 1-100)"
+		done
+	) &
+	pid=$!
+	"$@" >>"$file" 2>&1 || rc=$?
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return "$rc"
 }
 
 # need CMD PACKAGE: fail with one line naming the Debian package.
@@ -55,13 +101,28 @@ base_facts() {
 	awk -v key="$2" '$1 == key { sub(/^[^ \t]+[ \t]+/, ""); print }' "$file"
 }
 
-# The architectures the harness knows: the guest's (ARCH=, run time) and
-# the cross builds' (harness/cross-checks.sh).
+# The architectures the harness knows, the one list of them: the cross
+# builds' (harness/cross-checks.sh, arch_setup) and, of those, the
+# guests' (ARCH=, guest_arch_setup).
+ARCHES=(x86_64 arm64 s390 riscv64 i386)
+GUEST_ARCHES=(x86_64 arm64)
 known_arches() {
-	echo "x86_64, arm64, s390, riscv64, i386"
+	local arches=${ARCHES[*]}
+	echo "${arches// /, }"
 }
-# The architectures cross-checks.sh builds the series for in make verify.
-CROSS_ARCHES=${CROSS_ARCHES:-arm64 s390 riscv64 i386 x86_64}
+# The architectures cross-checks.sh builds the series for in make verify:
+# all, unless CROSS_ARCHES is set (empty: none).
+CROSS_ARCHES=${CROSS_ARCHES-${ARCHES[*]}}
+
+# and_list WORD...: "WORD, WORD and WORD".
+and_list() {
+	printf '%s\n' "$@" | sed '$!s/$/,/' | paste -sd ' ' | sed 's/,\([^,]*\)$/ and\1/'
+}
+
+# known_states: the kernels verify.sh can build (harness/states), in order.
+known_states() {
+	awk '!/^#/ && NF { print $1 }' "$HARNESS_DIR/states" | paste -sd ' '
+}
 
 # arch_setup ARCH: the kernel's ARCH= (KERNEL_ARCH) and its arch/
 # directory (SRCARCH), the compiler prefix (CROSS_PREFIX) and its Debian
@@ -116,8 +177,9 @@ guest_arch_setup() {
 		QEMU_PACKAGE=qemu-system-arm
 		DEB_ARCH=arm64 LIBC_A=/usr/aarch64-linux-gnu/lib/libc.a LIBC_PACKAGE=libc6-dev-arm64-cross ;;
 	*)
-		(arch_setup "$GUEST_ARCH") || exit 1
-		die "ARCH=$GUEST_ARCH has no guest: the guests are x86_64 and arm64 ($GUEST_ARCH is built by harness/cross-checks.sh)" ;;
+		[[ " ${ARCHES[*]} " == *" $GUEST_ARCH "* ]] ||
+			die "unknown ARCH '$GUEST_ARCH': the guests are $(and_list "${GUEST_ARCHES[@]}") (the cross builds': $(known_arches))"
+		die "ARCH=$GUEST_ARCH has no guest: the guests are $(and_list "${GUEST_ARCHES[@]}") ($GUEST_ARCH is built by harness/cross-checks.sh)" ;;
 	esac
 	arch_setup "$GUEST_ARCH"
 }
@@ -174,15 +236,32 @@ tests_list_for_base() {
 	echo "$REPO_DIR/$list"
 }
 
+# state_filter STATE: the apply-series.sh filter that makes BASE's kernel
+# STATE; the kernels with part of the series have theirs in
+# harness/stacks/BASE ("partial", "measure").  Dies when BASE builds no
+# such kernel.
+state_filter() {
+	local filter
+	case $1 in
+	baseline) filter=tests ;;
+	patched | debug) filter=all ;;
+	*) filter=$({ base_facts "$BASE" partial; base_facts "$BASE" measure; } |
+		awk -v s="$1" '$1 == s { sub(/^[^ \t]+[ \t]+/, ""); print }') ;;
+	esac
+	[ -n "$filter" ] || die "BASE=$BASE builds no $1 kernel (harness/stacks/$BASE)"
+	echo "$filter"
+}
+
 # lock_base BASE WHAT: hold the lock of BASE (its source tree, its work
 # trees, out/BASE) until this script ends; WHAT names the run.  A second
-# verify, stress or mail of the same base fails at once.
+# verify, stress or mail of the same base fails at once.  A script may
+# hold the locks of several bases (make clean).
 lock_base() {
-	local holder
+	local holder fd
 	need flock util-linux
 	mkdir -p "$CACHE_DIR" || die "cannot create PFNMAP_CACHE=$CACHE_DIR"
-	exec 9>>"$CACHE_DIR/lock-$1"
-	if ! flock -n 9; then
+	exec {fd}>>"$CACHE_DIR/lock-$1"
+	if ! flock -n "$fd"; then
 		holder=$(cat "$CACHE_DIR/lock-$1" 2>/dev/null) || true
 		die "BASE=$1 is in use by another run (${holder:-see $CACHE_DIR/lock-$1}): wait for it or stop it"
 	fi
@@ -205,7 +284,9 @@ replace_dir() {
 kdir_worktree() {
 	local want have
 	want="$(cd "$2" 2>/dev/null && pwd -P) $(git -C "$1" rev-parse --path-format=absolute --git-common-dir)"
-	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null | paste -sd ' ')
+	# Nothing there yet (the first run) is no worktree either.
+	have=$(git -C "$2" rev-parse --path-format=absolute --show-toplevel --git-common-dir 2>/dev/null |
+		paste -sd ' ') || have=''
 	[ "$have" = "$want" ] && return 0
 	rm -rf "$2"
 	git -C "$1" worktree prune
@@ -218,7 +299,7 @@ kdir_worktree() {
 stack_of() {
 	local file=${STACK_FILE:-$HARNESS_DIR/stacks/$1}
 	[ -f "$file" ] || die "unknown base '$1' (known: $(known_bases))"
-	awk '$1 == "base" || $1 == "fix" || $1 == "series" || $1 == "probe"' "$file"
+	awk '$1 == "base" || $1 == "fix" || $1 == "series" || $1 == "probe" || $1 == "undo"' "$file"
 }
 
 # series_dirs_of BASE [KIND...]: the directories of those kinds (default:
@@ -359,4 +440,134 @@ subject_has_prefix() {
 		[[ $1 != "$prefix"* ]] || return 0
 	done
 	return 1
+}
+
+# Knobs (harness/knobs: NAME KIND DEFAULT MEANING).
+
+# knob_values KIND: what a knob of KIND takes, for make help and for
+# check_knobs' messages.
+knob_values() {
+	case $1 in
+	base) known_bases ;;
+	guest-arch) and_list "${GUEST_ARCHES[@]}" ;;
+	arches) echo "words of $(known_arches)" ;;
+	tests) echo "names of the base's tests list" ;;
+	test) echo "a name of the base's tests list" ;;
+	state) known_states | sed 's/ /, /g' ;;
+	bool) echo "0 or 1" ;;
+	seconds) echo "whole seconds, 1 or more" ;;
+	count) echo "a whole number, 1 or more" ;;
+	rounds) echo "2 or more (two boots of a kernel measure the noise)" ;;
+	accel) echo "tcg or kvm" ;;
+	size) echo "the BAR's size as QEMU takes it, e.g. 1G or 256M" ;;
+	sizes) echo "powers of two from 2M to 2G (the KVM guest maps the BAR below 4 GiB), e.g. '256M 1G 2G'" ;;
+	kdir) echo "a Linux kernel git tree" ;;
+	dir) echo "a directory" ;;
+	file) echo "an existing file" ;;
+	sender) echo "\"Your Name <you@example.org>\"" ;;
+	trigger) echo "those of harness/stacks/BASE's stress line" ;;
+	path | text) echo "text" ;;
+	*) die "harness/knobs: unknown kind '$1'" ;;
+	esac
+}
+
+# knobs: "NAME KIND DEFAULT MEANING" of harness/knobs, tab-separated
+# (its columns are two or more spaces apart).
+knobs() {
+	awk -F '  +' -v OFS='\t' '/^[A-Z]/ { print $1, $2, $3, $4 }' "$HARNESS_DIR/knobs"
+}
+
+# knob_help: the knobs, for make help.
+knob_help() {
+	local name kind default meaning
+	echo "Knobs: make TARGET NAME=value, or PFNMAP_NAME=value in the environment"
+	echo "(a plain NAME in the environment is not read; harness/knobs):"
+	while IFS=$'\t' read -r name kind default meaning; do
+		printf '  %-18s %s [%s; default %s]\n' "$name" "$meaning" "$(knob_values "$kind")" "$default"
+	done < <(knobs)
+}
+
+# check_knob NAME KIND VALUE: die, naming what NAME takes, unless VALUE
+# is one; KIND as in harness/knobs.
+check_knob() {
+	local name=$1 kind=$2 value=$3 word ok=1
+	case $kind in
+	base)
+		[ -f "$HARNESS_DIR/stacks/$value" ] || die "unknown base '$value' (known: $(known_bases))" ;;
+	guest-arch) (GUEST_ARCH=$value guest_arch_setup) || exit 1 ;;
+	arches)
+		for word in $value; do
+			[[ " ${ARCHES[*]} " == *" $word "* ]] || die "unknown ARCH '$word' (known: $(known_arches))"
+		done ;;
+	tests | test)
+		# Names of the base's tests list for the guest (check_knobs).
+		"$HARNESS_DIR/tests_list.py" "$KNOBS_TESTS_LIST" check "$name" || exit 1 ;;
+	state) [[ " $(known_states) " == *" $value "* ]] || ok=0 ;;
+	bool) [[ $value =~ ^[01]$ ]] || ok=0 ;;
+	seconds | count) [[ $value =~ ^[1-9][0-9]*$ ]] || ok=0 ;;
+	rounds) [[ $value =~ ^[0-9]+$ ]] && [ "$value" -ge 2 ] || ok=0 ;;
+	accel) [[ $value =~ ^(tcg|kvm)$ ]] || ok=0 ;;
+	size) [[ $value =~ ^[1-9][0-9]*[MG]$ ]] || ok=0 ;;
+	sizes)
+		[ -n "${value// /}" ] || die "$name is empty: give sizes, e.g. $name='256M 1G 2G'"
+		for word in $value; do
+			[[ $word =~ ^(2|4|8|16|32|64|128|256|512)M$|^[12]G$ ]] ||
+				die "$name: '$word' is not a power of two from 2M to 2G (the KVM guest maps the BAR below 4 GiB), e.g. $name='256M 1G 2G'"
+		done ;;
+	kdir) check_kdir "$value" ;;
+	dir) [ -d "$value" ] || ok=0 ;;
+	file) [ -f "$value" ] || die "$name=$value: no such file" ;;
+	sender) [[ $value =~ ^[^\<]*[^\<[:space:]][[:space:]]*\<[^\>@[:space:]]+@[^\>[:space:]]+\>$ ]] || ok=0 ;;
+	trigger) check_trigger "$value" ;;
+	path | text) ;;
+	*) die "harness/knobs: unknown kind '$kind' of $name" ;;
+	esac
+	[ "$ok" = 1 ] || die "$name=$value: give $(knob_values "$kind")"
+}
+
+# check_kdir KDIR: KDIR (with KDIR_REF) is a kernel git tree; sets
+# KDIR_BASEREF to the commit of KDIR_REF.
+check_kdir() {
+	[ -d "$1/.git" ] || [ -f "$1/.git" ] || die "KDIR=$1 is not a git tree"
+	KDIR_BASEREF=$(git -C "$1" rev-parse -q --verify "${KDIR_REF:-HEAD}^{commit}") ||
+		die "KDIR_REF=${KDIR_REF:-HEAD} is not a commit of KDIR=$1"
+	git -C "$1" cat-file -e "$KDIR_BASEREF:mm/memory.c" 2>/dev/null ||
+		die "KDIR=$1 at ${KDIR_REF:-HEAD} is not a Linux kernel tree (no mm/memory.c)"
+}
+
+# check_trigger TRIGGER: a trigger of BASE's stress line; sets
+# STRESS_TEST to its race test.
+check_trigger() {
+	local races race
+	races=$(base_fact "$BASE" stress)
+	STRESS_TEST=''
+	for race in $races; do
+		[ "${race%%:*}" != "$1" ] || STRESS_TEST=${race#*:}
+	done
+	[ -n "$STRESS_TEST" ] ||
+		die "unknown TRIGGER '$1' for BASE=$BASE (known: $(sed 's/:[^ ]*//g; s/ /, /g' <<<"$races"))"
+}
+
+# check_knobs: every knob of harness/knobs that is set must be one its
+# kind takes; dies with one line naming what it takes.  BASE and ARCH
+# first, and whether the base has a tests list for the guest: the tests
+# and triggers are the base's.  Sets up the guest architecture
+# (guest_arch_setup) and KNOBS_TESTS_LIST.  Entry scripts run it before
+# they lock, download or build anything.
+check_knobs() {
+	local name kind value
+	check_knob BASE base "$BASE"
+	check_knob ARCH guest-arch "$GUEST_ARCH"
+	guest_arch_setup
+	KNOBS_TESTS_LIST=$(tests_list_for_base "$BASE") || exit 1
+	while IFS=$'\t' read -r name kind _; do
+		case $name in BASE | ARCH) continue ;; esac
+		if [ "$name" = TESTS ] || [ "$name" = CROSS_ARCHES ] || [ "$kind" = sizes ]; then
+			# Set, even to nothing, is given: no cross builds, no sizes.
+			[ -n "${!name+set}" ] || continue
+		elif [ -z "${!name-}" ]; then
+			continue
+		fi
+		check_knob "$name" "$kind" "${!name}"
+	done < <(knobs)
 }

@@ -40,6 +40,8 @@ set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+need python3 python3
+check_knobs
 # A backport names its mainline commit: without them, fail before anything
 # is downloaded.
 while read -r dir; do
@@ -93,7 +95,7 @@ export XDG_CACHE_HOME=$tmp/cache
 # The kernel tree and the commit the mails are based on.
 if [ -n "${KDIR:-}" ]; then
 	repo=$KDIR
-	baseref=$(git -C "$KDIR" rev-parse "${KDIR_REF:-HEAD}")
+	baseref=$KDIR_BASEREF # check_knobs
 else
 	repo=$(PFNMAP_CACHE=$CACHE_DIR "$HARNESS_DIR/get-source.sh" "$BASE")
 	baseref=$(git -C "$repo" rev-parse base)
@@ -122,7 +124,7 @@ fi
 ignore=UNKNOWN_COMMIT_ID
 base_ignore=$(base_fact "$BASE" checkpatch-ignore)
 ignore=$ignore${base_ignore:+,$base_ignore}
-b4_ignore=$(base_fact "$BASE" b4-check-ignore)
+b4_ignore=$(base_facts "$BASE" b4-check-ignore)
 
 # am_dir DIR: git am the patches of DIR/series onto HEAD.
 am_dir() {
@@ -193,10 +195,20 @@ while read -r dir; do
 	src=$REPO_DIR/$dir
 	log "$sname: preparing"
 	git -C "$work" checkout -q -f --detach "$baseref"
+	# A series that needs another one (its "needs" file: directories,
+	# one a line) is based on the base plus that one, as b4's
+	# prerequisites have it; its cover letter says so.
+	if [ -f "$src/needs" ]; then
+		while read -r need_dir; do
+			case $need_dir in '' | '#'*) continue ;; esac
+			am_dir "$REPO_DIR/$need_dir" || die "$sname needs $need_dir, which does not apply"
+		done <"$src/needs"
+		log "$sname: based on the base plus $(grep -v '^#' "$src/needs" | paste -sd ' ')"
+	fi
 	git -C "$work" branch -q -f pfnmap-mailbase HEAD
 	if ! am_dir "$src" 2>/dev/null; then
 		# On the base plus the upstream fixes the stack carries.
-		git -C "$work" checkout -q -f --detach "$baseref"
+		git -C "$work" checkout -q -f --detach pfnmap-mailbase
 		while read -r kind pdir; do
 			if [ "$kind" != base ] || [[ $pdir != upstream/* ]]; then
 				continue
@@ -305,7 +317,7 @@ done < <(series_dirs_of "$BASE")
 
 [ "$failed" = 0 ] || die "the mails are not ready"
 if [ -n "${KDIR:-}" ]; then
-	log "mails written to $out, nothing sent; see README, \"Sending it\""
+	log "mails written to $out, nothing sent; see docs/sending.md"
 else
-	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (README, \"Sending it\")"
+	log "PREVIEW mails written to $out: based on the Debian tarball's private commit, without base-commit:; not for sending: make mail KDIR=your-tree KDIR_REF=... (docs/sending.md)"
 fi

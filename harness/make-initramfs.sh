@@ -47,6 +47,7 @@ if tree=$(src_tree "$src") &&
 	exit 0
 fi
 
+log "initramfs: building the guest's programs for $GUEST_ARCH ($out)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root

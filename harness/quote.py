@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print the numbers a run measured, in the form README quotes them.
+"""Print the numbers a run measured, in the form docs/results.md quotes them.
 
     quote.py OUT/BASE...
 
@@ -8,7 +8,7 @@ then one markdown row per race test, "spurious errors in maps (or guest
 passes) that met a zap" on each kernel it ran on, and the retry-depth
 counters that a kernel with test-only/7.3-probe printed after its races
 ("# pfnmap_retry_depth MODULE: N0,N1,..."; bucket N: lookups that took
-N retries, the last: lookups that ran out of them).  README's numbers
+N retries, the last: lookups that ran out of them).  docs/results.md's numbers
 are this output for the run it names, so that they are copied from one
 place: a run's summary.json and consoles.
 """

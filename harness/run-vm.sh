@@ -47,14 +47,18 @@ mem=8G
 # KUnit's PUD-level case and the test-only RAM device (opened by the
 # ram_* and fault_error_* tests) need 1 GiB of
 # contiguous memory that GFP_KERNEL may take, i.e. outside ZONE_MOVABLE:
-# movablecore keeps 4 GiB free of unmovable allocations, and the KUnit
-# boot gets more memory, as it allocates while the kernel is young.
+# movablecore keeps 4 GiB free of unmovable allocations, and these boots
+# get more memory: KUnit allocates while the kernel is young, and a
+# KASAN kernel's shadow and quarantine leave 8 GiB too fragmented.
 case $test_name in
 kunit)
 	kunit="kunit.enable=1 kunit.filter_glob=${KUNIT_FILTER:-follow_pfnmap*} movablecore=4G"
 	mem=12G
 	;;
-ram_* | fault_error_*) kunit="$kunit movablecore=4G" ;;
+ram_* | fault_error_*)
+	kunit="$kunit movablecore=4G"
+	mem=12G
+	;;
 esac
 
 : >"$log"
@@ -114,7 +118,8 @@ start=$SECONDS
 splat_at=
 ended_at=
 while kill -0 "$qemu" 2>/dev/null; do
-	sleep 1
+	# A second, or less when QEMU ends before.
+	timeout 1 tail -s 0.1 --pid="$qemu" -f /dev/null || true
 	if [ -z "$splat_at" ] && "$HARNESS_DIR/judge.py" --has-splat "$log"; then
 		splat_at=$SECONDS
 	fi

@@ -62,6 +62,7 @@ warnings() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+log "static checks: building ${#files[@]} files before and after the series with W=1 and sparse in $build"
 # The results cache (lib.sh): the same two trees, files, scripts, config
 # and tools gave these warnings before.
 warnings_before_after "$src" "$baseref" "$patched" "$tmp" static "${files[@]}" \

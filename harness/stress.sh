@@ -7,35 +7,38 @@
 # minutes per kernel).  Several shorter boots instead of one long one: a TCG guest
 # that spins for many minutes can lose its console.  Prints the summed
 # counts per kernel; fails if the patched kernel returned any EINVAL or
-# a guest did not finish cleanly.
+# a guest did not finish cleanly.  ARCH=arm64 (GUEST_ARCH): the arm64
+# kernels (out/BASE-arm64), whose tests list has the decode race only.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
-# The race test of TRIGGER on this base (harness/stacks/BASE).
-trigger=${TRIGGER:-decode}
-races=$(base_fact "$BASE" stress)
-test_name=
-for race in $races; do
-	[ "${race%%:*}" != "$trigger" ] || test_name=${race#*:}
-done
-[ -n "$test_name" ] ||
-	die "unknown TRIGGER '$trigger' for BASE=$BASE (known: $(sed 's/:[^ ]*//g; s/ /, /g' <<<"$races"))"
-lock_base "$BASE" stress
-guest_arch_setup
-check_qemu
 
+need python3 python3
+check_knobs
+# The race test of TRIGGER on this base (harness/stacks/BASE), which the
+# guest's tests list must have.
+trigger=${TRIGGER:-decode}
+check_trigger "$trigger"
+test_name=$STRESS_TEST
+"$HARNESS_DIR/tests_list.py" "$KNOBS_TESTS_LIST" entry "$test_name" >/dev/null 2>&1 ||
+	die "TRIGGER=$trigger races with $test_name, which ${KNOBS_TESTS_LIST#"$REPO_DIR"/} (ARCH=$GUEST_ARCH) does not have"
 rounds=${ROUNDS:-4}
 seconds=${SECONDS_PER_ROUND:-75}
-out=$OUT_DIR/$BASE
+out=$OUT_DIR/$BASE$ARCH_SUFFIX
 [ $# -gt 0 ] || set -- baseline patched
+lock_base "$BASE" stress
+for state in "$@"; do
+	[ -f "$out/$state/bzImage" ] || die "$out/$state/bzImage not found: run make verify BASE=$BASE${ARCH_SUFFIX:+ ARCH=$GUEST_ARCH} first"
+done
+check_qemu
 
 failed=0
 for state in "$@"; do
 	dir=$out/$state
-	[ -f "$dir/bzImage" ] || die "$dir/bzImage not found: run make verify BASE=$BASE first"
 	maps=0 raced=0 spurious=0 efault=0 bad=0
 	for round in $(seq "$rounds"); do
 		log="$dir/stress-$round.log"
+		log "$state: round $round of $rounds: booting for $test_name (console: $log)"
 		VM_TIMEOUT=$((4 * seconds + 120)) "$HARNESS_DIR/run-vm.sh" \
 			"$dir/bzImage" "$dir/initramfs.cpio" "$test_name" "$log" \
 			"VFIO_DMA_MAP_ZAP_SECONDS=$seconds" "KVM_ZAP_SECONDS=$seconds" || true

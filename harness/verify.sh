@@ -5,7 +5,7 @@
 #   2. checkpatch --strict every patch of ours (harness/stacks/$BASE);
 #   3. apply the stack: "base" and "fix" directories to every kernel, of
 #      the "series" directories all patches (patched), only the test
-#      patches (baseline), or part of the series (nowalkfix, kvmonly:
+#      patches (baseline), or part of the series (nowalkfix, nocontract:
 #      harness/stacks/BASE);
 #   4. build every patch of the series in turn (bisectability);
 #   5. build the kernels and compare W=1/sparse/kernel-doc warnings of the
@@ -16,41 +16,50 @@
 #      when anything is wrong.
 # The run writes to out/BASE.new, which replaces out/BASE (the last
 # complete run: the kernels stress.sh boots) when the table is written;
-# a run that stops before leaves out/BASE as it was.
+# a run that stops before leaves out/BASE as it was.  The trees it
+# applies the stack on are refs/pfnmap/BASE/STATE of the source tree
+# (your repository's, with KDIR: no branch of yours is made or moved).
 #
-# Environment: BASE (7.3 or 6.12: harness/stacks/BASE), KDIR (own kernel
-# git tree, see README), BISECT=0 (skip the per-patch builds), DEBUG=0 or
-# 1 (skip or build the debug kernel; default: the base's),
-# STATIC=0 (skip the warning comparison), QUICK=1 (all three), TESTS
-# (names from the tests list to run, default all), ZAP_SECONDS (run time
-# of each race test per type1 backend, default 15 s), VM_TIMEOUT (seconds
-# per guest, instead of the tests list's), RACE_BASELINE=0 (no race
-# measurement on the baseline: it never gates), MEASURE=0 (no kernel
-# that harness/stacks/BASE lists as "measure"), CACHE=0 (build every kernel and
-# run the static checks even when the results cache of lib.sh has them),
-# CROSS_ARCHES (the architectures cross-checks.sh builds the series' files
-# for, with W=1 and sparse, default lib.sh's; empty: none).
-[ "${QUICK:-0}" = 1 ] && BISECT=0 DEBUG=0 STATIC=0
+# VERIFY_ONE=1 (make verify-one TEST= STATE=): only test TEST on kernel
+# STATE, which alone is built; no checkpatch, per-patch builds, warning
+# comparison or cross builds.  The run writes out/BASE-one.
+#
+# Environment: the knobs of harness/knobs (make help): BASE, ARCH (as
+# GUEST_ARCH), TESTS, KDIR, KDIR_REF, QUICK, BISECT, DEBUG, STATIC,
+# MEASURE, RACE_BASELINE, CACHE, CROSS_ARCHES, ACCEL, VM_TIMEOUT,
+# ZAP_SECONDS, JOBS, IVSHMEM_SIZE, V, HEARTBEAT, OUT_DIR, PFNMAP_CACHE.
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need python3 python3
-# Bad input fails here, before anything is downloaded or built.
-guest_arch_setup
-tests_list=$(tests_list_for_base "$BASE")
-"$HARNESS_DIR/tests_list.py" "$tests_list" check || exit 1
-for arch in $CROSS_ARCHES; do
-	arch_setup "$arch"
-	need "${CROSS_PREFIX}gcc" "$CROSS_PACKAGE"
-done
+# Bad input fails here, before anything is locked, downloaded or built.
+check_knobs
+tests_list=$KNOBS_TESTS_LIST
+one=''
+if [ "${VERIFY_ONE:-0}" = 1 ]; then
+	{ [ -n "${TEST:-}" ] && [ -n "${STATE:-}" ]; } ||
+		die "usage: make verify-one TEST=NAME STATE=$(known_states | tr ' ' '|') [BASE=$BASE]"
+	state_filter "$STATE" >/dev/null
+	[ -n "$(TESTS=$TEST "$HARNESS_DIR/tests_list.py" "$tests_list" select "$STATE")" ] ||
+		die "TEST=$TEST does not run on the $STATE kernel (the kernels column of ${tests_list#"$REPO_DIR"/})"
+	TESTS=$TEST BISECT=0 STATIC=0 CROSS_ARCHES='' one=-one
+	export TESTS
+elif [ -n "${TEST:-}${STATE:-}" ]; then
+	die "TEST and STATE are make verify-one's and make retest's; make verify runs TESTS=\"NAME ...\""
+fi
+if [ "${QUICK:-0}" = 1 ]; then
+	BISECT=0 DEBUG=0 STATIC=0
+fi
+# The compilers of the cross builds (arch_setup sets globals: a subshell).
+(
+	for arch in $CROSS_ARCHES; do
+		arch_setup "$arch"
+		need "${CROSS_PREFIX}gcc" "$CROSS_PACKAGE"
+	done
+) || exit 1
 # The debug kernel: the base's default (harness/stacks/BASE), or DEBUG=.
 [ -n "${DEBUG:-}" ] || DEBUG=$(base_fact "$BASE" debug)
-if [ -n "${KDIR:-}" ]; then
-	[ -d "$KDIR/.git" ] || [ -f "$KDIR/.git" ] || die "KDIR=$KDIR is not a git tree"
-	baseref=$(git -C "$KDIR" rev-parse -q --verify "${KDIR_REF:-HEAD}^{commit}") ||
-		die "KDIR_REF=${KDIR_REF:-HEAD} is not a commit of KDIR=$KDIR"
-fi
 lock_base "$BASE" verify
 need perl perl
 check_qemu
@@ -61,18 +70,28 @@ check_qemu
 # too), the other kernels and tests as its tests list says.
 if [ "$GUEST_ARCH" != x86_64 ]; then
 	BISECT=0
-	CROSS_ARCHES=$GUEST_ARCH
+	[ -n "$one" ] || CROSS_ARCHES=$GUEST_ARCH
 fi
-out=$OUT_DIR/$BASE$ARCH_SUFFIX.new
+final=$OUT_DIR/$BASE$ARCH_SUFFIX$one
+out=$final.new
 rm -rf "$out"
 mkdir -p "$out"
+# A run that stops early says where what it did is (the next run removes it).
+trap '[ ! -d "$out" ] || log "stopped: this run'"'"'s consoles and rows so far are in $out"' EXIT
 results=$out/results.jsonl
 : >"$results"
 started=$SECONDS
 
+# ref NAME: the ref of the tree NAME (a kernel, or prereqs: the stack
+# without the series) in the source tree.
+ref() {
+	echo "refs/pfnmap/$BASE/$1"
+}
+
 # 1. Source tree and its base commit.
 if [ -n "${KDIR:-}" ]; then
 	src=$CACHE_DIR/kdir-$BASE
+	baseref=$KDIR_BASEREF # check_knobs
 	kdir_worktree "$KDIR" "$src" "$baseref"
 	origin="$KDIR at $(git -C "$KDIR" describe --always "$baseref")"
 else
@@ -82,6 +101,16 @@ else
 fi
 kver=$(make -s --no-print-directory -C "$src" kernelversion)
 log "kernel: $kver, $origin"
+
+# row TEST STATUS DETAIL [SECONDS]: a result row of a check of the
+# patched tree (checkpatch, the warnings), as judge.py writes a boot's.
+row() {
+	python3 -c 'import json, sys
+row = {"test": sys.argv[1], "state": "patched", "status": sys.argv[2], "detail": sys.argv[3]}
+if len(sys.argv) > 4:
+    row["seconds"] = int(sys.argv[4])
+print(json.dumps(row))' "$@" >>"$results"
+}
 
 # 2. checkpatch --strict on every patch of ours.  The Debian tree has no
 # history, so checkpatch cannot look Fixes: ids up (UNKNOWN_COMMIT_ID);
@@ -97,20 +126,19 @@ base_ignore=$(base_fact "$BASE" checkpatch-ignore)
 ignore=$ignore${base_ignore:+,$base_ignore}
 checkpatch_failed=0
 npatches=0
-while read -r dir; do
+[ -n "$one" ] || while read -r dir; do
 	while read -r patch; do
 		case $patch in '' | '#'*) continue ;; esac
 		npatches=$((npatches + 1))
 		if ! (cd "$src" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict -q \
 			--ignore "$ignore" "$REPO_DIR/$dir/$patch") >"$out/checkpatch.log" 2>&1; then
 			cat "$out/checkpatch.log" >&2
-			echo "{\"test\": \"checkpatch:$patch\", \"state\": \"patched\", \"status\": \"FAIL\", \"detail\": \"see checkpatch output\"}" >>"$results"
+			row "checkpatch:$patch" FAIL "see checkpatch output"
 			checkpatch_failed=1
 		fi
 	done <"$REPO_DIR/$dir/series"
 done < <(series_dirs_of "$BASE")
-[ "$checkpatch_failed" = 0 ] && log "checkpatch --strict: $npatches patches clean"
-
+[ -n "$one" ] || [ "$checkpatch_failed" = 1 ] || log "checkpatch --strict: $npatches patches clean"
 
 # cached_note KERNEL: says so when build-kernel.sh took KERNEL from the
 # results cache (built before from the same tree, config and compiler).
@@ -119,10 +147,12 @@ cached_note() {
 }
 
 # 4. Every patch builds on its own, on top of what the stack puts first.
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-prereqs none
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
+if [ "${BISECT:-1}" != 0 ] || [ "${STATIC:-1}" != 0 ]; then
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" "$(ref prereqs)" none
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" "$(ref patched)" all
+fi
 if [ "${BISECT:-1}" != 0 ]; then
-	mapfile -t commits < <(git -C "$src" rev-list --reverse pfnmap-prereqs..pfnmap-patched)
+	mapfile -t commits < <(git -C "$src" rev-list --reverse "$(ref prereqs)..$(ref patched)")
 	for c in "${commits[@]}"; do
 		subject=$(git -C "$src" log -1 --format=%s "$c")
 		# Patches to the selftests and docs alone leave the kernel as it
@@ -134,14 +164,14 @@ if [ "${BISECT:-1}" != 0 ]; then
 		fi
 		git -C "$src" checkout -q -f "$c"
 		t0=$SECONDS
-		kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm) ||
+		kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir vm)" vm "builds: $subject") ||
 			die "the series does not build at: $subject"
 		log "builds: $subject ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	done
 fi
 
-# 5. and 6. Build a state's kernel and initramfs, then run the tests that
-# the tests list runs on that state (its fourth column; by default the
+# 5. and 6. Build a kernel and initramfs, then run the tests that the
+# tests list runs on that kernel (its fourth column; by default the
 # baseline, patched and debug kernels), of TESTS, without the baseline's
 # race tests when RACE_BASELINE=0: tests_list.py selects them.
 # run_state STATE VARIANT
@@ -150,7 +180,7 @@ run_state() {
 	local dir=$out/$state
 	mkdir -p "$dir"
 	t0=$SECONDS
-	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant")
+	kernel=$("$HARNESS_DIR/build-kernel.sh" "$src" "$(build_dir "$variant")" "$variant" "$state")
 	cp "$kernel" "$dir/bzImage" # the guest's kernel image, for any GUEST_ARCH
 	log "$state: kernel built ($((SECONDS - t0)) s$(cached_note "$kernel"))"
 	"$HARNESS_DIR/make-initramfs.sh" "$src" "$(build_dir "$variant")" "$dir/initramfs.cpio" >/dev/null
@@ -162,50 +192,76 @@ run_state() {
 	done <<<"$selected"
 }
 
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-baseline tests
-run_state baseline vm
-# Kernels with part of the series (harness/stacks/BASE, "partial"), for
-# the tests that name them.  nowalkfix: does the retry alone hold when
-# page walks zap?  Where the debug kernel is built, it is one too, so
-# that lockdep and might_sleep() watch the retry loops while they run.
-while read -r state filter <&3; do
-	[ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")" ] || continue
-	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" "pfnmap-$state" "$filter"
-	if [ "$state" = nowalkfix ] && [ "${DEBUG:-1}" != 0 ]; then
-		run_state "$state" debug
-	else
-		run_state "$state" vm
+# run_kernel STATE: apply the stack as kernel STATE has it, then run_state.
+# Kernels with part of the series (harness/stacks/BASE, "partial" and
+# "measure") have their filters there.  nowalkfix: does the retry alone
+# hold when page walks zap?  Where the debug kernel is built, the stack's
+# "debug-partial" kernels are debug kernels too (lockdep and might_sleep()
+# watch the retry loops while they run; page_table_check watches mremap).
+run_kernel() {
+	local state=$1 filter variant=vm
+	filter=$(state_filter "$state")
+	if [ "$state" = debug ] || { [[ " $(base_fact "$BASE" debug-partial) " == *" $state "* ]] &&
+		[ "${DEBUG:-1}" != 0 ]; }; then
+		variant=debug
 	fi
-done 3< <(base_facts "$BASE" partial
-	[ "${MEASURE:-1}" = 0 ] || base_facts "$BASE" measure)
-"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" pfnmap-patched all
-run_state patched vm
+	"$HARNESS_DIR/apply-series.sh" "$src" "$baseref" "$(ref "$state")" "$filter"
+	run_state "$state" "$variant"
+}
+
+# The kernels with part of the series that a selected test runs on.
+partial_states() {
+	{
+		base_facts "$BASE" partial
+		[ "${MEASURE:-1}" = 0 ] || base_facts "$BASE" measure
+	} | while read -r state _; do
+		[ -n "$("$HARNESS_DIR/tests_list.py" "$tests_list" select "$state")" ] || continue
+		# The stack's "debug-only" kernels mean nothing without the
+		# debug variant.
+		if [[ " $(base_fact "$BASE" debug-only) " == *" $state "* ]] && [ "${DEBUG:-1}" = 0 ]; then
+			log "$state: left out (DEBUG=0: it tests what only the debug kernel checks)"
+			continue
+		fi
+		echo "$state"
+	done
+}
+
+if [ -n "$one" ]; then
+	run_kernel "$STATE"
+else
+	run_kernel baseline
+	for state in $(partial_states); do
+		run_kernel "$state"
+	done
+	run_kernel patched
+	# The debug kernel before the checks below: they check the base and
+	# the patched trees out in turn, and every file they touch would be
+	# built again for it.
+	[ "${DEBUG:-1}" = 0 ] || run_kernel debug
+fi
 if [ "${STATIC:-1}" != 0 ]; then
 	if [ "$GUEST_ARCH" = x86_64 ]; then
-		"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" pfnmap-prereqs pfnmap-patched ||
-			echo '{"test": "static-checks", "state": "patched", "status": "FAIL", "detail": "new W=1/sparse/kernel-doc warnings"}' >>"$results"
+		"$HARNESS_DIR/static-checks.sh" "$src" "$(build_dir vm)" "$(ref prereqs)" "$(ref patched)" ||
+			row static-checks FAIL "new W=1/sparse/kernel-doc warnings"
 	fi
 	# The same files built for the other architectures (lib.sh
 	# CROSS_ARCHES; CROSS_ARCHES= for none): a row each.
 	for arch in $CROSS_ARCHES; do
 		t0=$SECONDS
-		if "$HARNESS_DIR/cross-checks.sh" "$src" pfnmap-prereqs pfnmap-patched "$arch"; then
-			status=PASS detail="no new W=1/sparse warnings"
+		if "$HARNESS_DIR/cross-checks.sh" "$src" "$(ref prereqs)" "$(ref patched)" "$arch"; then
+			row "static-checks:$arch" PASS "no new W=1/sparse warnings" "$((SECONDS - t0))"
 		else
-			status=FAIL detail="new W=1/sparse warnings, or the build failed: see the log"
+			row "static-checks:$arch" FAIL \
+				"new W=1/sparse warnings, or the build failed: see the log" "$((SECONDS - t0))"
 		fi
-		echo "{\"test\": \"static-checks:$arch\", \"state\": \"patched\", \"status\": \"$status\", \"detail\": \"$detail\", \"seconds\": $((SECONDS - t0))}" >>"$results"
 	done
-fi
-if [ "${DEBUG:-1}" != 0 ]; then
-	run_state debug debug
 fi
 
 # 7. The table and the verdict.  Which tree the kernels came from, and the
 # commit of each kernel's branch, for make bench's control kernel.
 {
 	echo "src $src"
-	git -C "$src" for-each-ref --format='%(refname:short) %(objectname)' 'refs/heads/pfnmap-*'
+	git -C "$src" for-each-ref --format='%(refname:lstrip=3) %(objectname)' "refs/pfnmap/$BASE/"
 } >"$out/branches"
 {
 	echo "kernel $kver ($origin)"
@@ -215,7 +271,21 @@ fi
 	echo "$GUEST_ARCH guest, qemu $("$QEMU" --version | head -n 1 | sed 's/.*version //'), accel ${ACCEL:-tcg}, $(date -u +%Y-%m-%dT%H:%MZ), $((SECONDS - started)) s"
 } >"$out/header.txt"
 rc=0
-"$HARNESS_DIR/summarize.py" "$out/header.txt" "$results" "$out/summary.txt" || rc=$?
+"$HARNESS_DIR/summarize.py" ${one:+--one "$STATE"} "$out/header.txt" "$results" \
+	"$out/summary.txt" || rc=$?
 [ "$rc" -le 1 ] || die "summarize.py failed: the run's results stay in $out"
-replace_dir "$out" "$OUT_DIR/$BASE$ARCH_SUFFIX"
+# The run as KTAP, read back by the tree's own kunit.py: its totals are
+# printed (not its verdict); KTAP it cannot read fails the run.
+if [ -f "$src/tools/testing/kunit/kunit.py" ]; then
+	parsed=$(python3 -B "$src/tools/testing/kunit/kunit.py" parse "$out/results.ktap" 2>&1 |
+		sed -n 's/^\[[^]]*\] \(Testing complete\)/\1/p') || true
+	if [ -n "$parsed" ]; then
+		log "$final/results.ktap, as kunit.py parse reads it: $parsed"
+	else
+		echo "PROBLEM: $final/results.ktap: the tree's kunit.py parse does not read it" |
+			tee -a "$out/summary.txt" >&2
+		rc=1
+	fi
+fi
+replace_dir "$out" "$final"
 exit "$rc"

@@ -23,10 +23,9 @@
  * zaps the BAR's PUD on kernels without the page-walk fix.  Decode stays
  * on, so every refault succeeds and every EFAULT from KVM_RUN is
  * spurious: that is the oracle.  Zaps are counted with thp_split_pud; a
- * run with fewer than $KVM_ZAP_MIN_RACED passes that met one is
- * inconclusive.  The default, 12000, would have caught the race with 95%
- * probability without the retry, at the rate measured under QEMU TCG
- * (a spurious EFAULT in about 1 in 4,000 passes that met a zap).
+ * run with fewer than $KVM_ZAP_MIN_RACED passes that met one goes on
+ * for up to SECONDS more, then is inconclusive (no floor without it; the
+ * harness passes the one that harness/race-rates gives).
  *
  * none: no zapper, the control.
  *
@@ -85,7 +84,7 @@ int main(int argc, char *argv[])
 	const char *trigger = argc > 2 ? argv[2] : "numa_maps";
 	double seconds = argc > 3 ? atof(argv[3]) : 60;
 	const char *min = getenv("KVM_ZAP_MIN_RACED");
-	unsigned long min_raced = min && *min ? strtoul(min, NULL, 0) : 12000;
+	unsigned long min_raced = min && *min ? strtoul(min, NULL, 0) : 0;
 	unsigned long passes = 0, raced = 0, efault = 0, other = 0;
 	int walk = !strcmp(trigger, "numa_maps");
 	int toggle = !strcmp(trigger, "decode");
@@ -112,7 +111,12 @@ int main(int argc, char *argv[])
 	if ((walk || toggle) &&
 	    pthread_create(&thread, NULL, walk ? read_numa_maps : toggle_decode, NULL))
 		fail("pthread_create\n");
-	for (end = now() + seconds; now() < end;) {
+	/*
+	 * SECONDS, and on a slow kernel (KASAN) up to twice as long while
+	 * fewer passes than the floor met a zap.
+	 */
+	for (end = now() + seconds;
+	     now() < end || (walk && raced < min_raced && now() < end + seconds);) {
 		long before = walk ? vmstat_counter("thp_split_pud") : 0;
 		unsigned long toggled = atomic_load(&zaps);
 		int ret = ioctl(vcpu, KVM_RUN, 0);
@@ -142,7 +146,7 @@ int main(int argc, char *argv[])
 		pthread_join(thread, NULL);
 
 	printf("# %lu guest passes over 0x%lx bytes in %.0f s (%s), %lu raced a zap: ",
-	       passes, SZ_1G, seconds, trigger, raced);
+	       passes, SZ_1G, now() - (end - seconds), trigger, raced);
 	if (walk)
 		printf("%lu spurious EFAULT from KVM_RUN\n", efault);
 	else

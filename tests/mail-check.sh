@@ -15,6 +15,21 @@ BASE=7.3 harness/mail.sh
 [ -d "$OUT_DIR/mail-preview/pfnmap-enoent" ] || { echo "mail-check: no preview mails" >&2; exit 1; }
 ! grep -l '^base-commit: ' "$OUT_DIR"/mail-preview/*/*.eml || { echo "mail-check: a preview names the private base commit" >&2; exit 1; }
 
+# Every mail of a series carries the revision its b4-prep asks for (v1
+# when it asks for none, which b4 leaves out of the prefix).
+for dir in "$OUT_DIR"/mail-preview/*/; do
+	name=$(basename "$dir")
+	rev=$(sed -n 's/^--force-revision //p' "series/$name/b4-prep" 2>/dev/null || true)
+	want="[PATCH${rev:+ v$rev} "
+	for eml in "$dir"*.eml; do
+		subject=$(sed -n 's/^Subject: //p' "$eml" | head -n 1)
+		case $subject in
+		"$want"*) ;;
+		*) echo "mail-check: $name: '$subject' does not start with '$want'" >&2; exit 1 ;;
+		esac
+	done
+done
+
 # One placeholder id per backported subject.
 grep -v '^#' stable/6.12/series | while read -r patch; do
 	subject=$(sed -n 's/^Subject: \[PATCH\] //p' "stable/6.12/$patch")

@@ -2,8 +2,11 @@
 """Tests for the harness's own logic, on recorded console logs and small
 git repositories: no kernel build, no VM."""
 
+import glob
 import json
+import re
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +19,48 @@ HARNESS = os.path.join(REPO, "harness")
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 sys.path.insert(0, HARNESS)
 
+# A kernel tree whose tools/testing/kunit parses KUnit consoles and
+# results.ktap: only when given (make check KUNIT_TREE=...), never looked
+# for in the user's cache, so that make check is the same everywhere.
+KUNIT_TREE = os.environ.get("KUNIT_TREE")
+NO_KUNIT_TREE = ("no KUNIT_TREE: make check KUNIT_TREE=<a kernel tree, e.g. "
+                 "~/.cache/pfnmap-series/src/7.3> parses with its kunit.py")
+
+
+def knobs_file():
+    """(name, kind) of each knob of harness/knobs, the one list of them."""
+    with open(os.path.join(HARNESS, "knobs")) as f:
+        return [tuple(line.split()[:2]) for line in f if line[:1].isupper()]
+
+
+# The tests run the scripts with the knobs they give and nothing else: no
+# knob, nor make's own variables, from the environment make check ran in.
+for _var in list(os.environ):
+    if _var in dict(knobs_file()) or _var.startswith("PFNMAP_") or _var in (
+            "GUEST_ARCH", "VERIFY_ONE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+            "CROSS_COMPILE"):
+        del os.environ[_var]
+
 import judge  # noqa: E402
 import summarize  # noqa: E402
 import tests_list  # noqa: E402
+
+
+def lib_sh(script, *args, **kwargs):
+    """Run SCRIPT (bash, with ARGS as $1...) after sourcing harness/lib.sh
+    under the settings every harness script runs with: set -euo pipefail."""
+    return subprocess.run(
+        ["bash", "-c", f'set -euo pipefail; . "{HARNESS}/lib.sh"; {script}',
+         "-", *args], **dict(dict(capture_output=True, text=True), **kwargs))
+
+
+def default_signals():
+    """In a child before it runs a script under test: the default action of
+    SIGINT, SIGHUP and SIGTERM, which a make check started under nohup or
+    as a background job of a non-interactive shell inherits as ignored.
+    bash cannot trap a signal that was ignored when it started."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def fixture(name):
@@ -273,17 +315,16 @@ class JudgeTest(unittest.TestCase):
         for line in ("# WARNING: a test's own message", "[   1.0] kunit: disabled"):
             self.assertFalse(judge.first_splat([judge.strip(line)]), line)
 
-    @unittest.skipUnless(os.environ.get("KUNIT_TREE"), "KUNIT_TREE not set")
+    @unittest.skipUnless(KUNIT_TREE, NO_KUNIT_TREE)
     def test_kunit_rows(self):
-        rows = judge.judge(fixture("kunit-baseline.log"), "kunit",
-                           os.environ["KUNIT_TREE"])
+        rows = judge.judge(fixture("kunit-baseline.log"), "kunit", KUNIT_TREE)
         status = {r["test"]: r["status"] for r in rows}
         self.assertEqual(status["kunit:follow_pfnmap_outside_vma"], "PASS")
         self.assertEqual(status["kunit:follow_pfnmap_pte"], "FAIL")
 
 
 class QuoteTest(unittest.TestCase):
-    """quote.py: README's numbers, printed from a run's directory."""
+    """quote.py: docs/results.md's numbers, printed from a run's directory."""
 
     def test_races_and_depths(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -375,8 +416,43 @@ class SummarizeTest(unittest.TestCase):
             with open(data, "w") as f:
                 f.write("".join(json.dumps(r) + "\n" for r in results))
             code = summarize.main(header, data, os.path.join(tmp, "summary.txt"))
+            with open(os.path.join(tmp, "results.ktap")) as f:
+                self.ktap = f.read()
             with open(os.path.join(tmp, "summary.txt")) as f:
                 return code, f.read()
+
+    def test_xfail_that_passes_proves_nothing(self):
+        code, text = self.run_summary(rows(
+            ("kunit:pte", "baseline", "FAIL", "fail"),
+            ("kunit:pte", "nocontract", "PASS", "xfail"),
+            ("kunit:pte", "patched", "PASS", "fail")))
+        self.assertEqual(code, 1, text)
+        self.assertIn("PROBLEM: kunit does not fail on nocontract: it proves nothing", text)
+
+    def test_expected_failures_read_xfail(self):
+        code, text = self.run_summary(rows(
+            ("kunit:pte", "baseline", "FAIL", "fail"), ("kunit:pte", "nocontract", "FAIL", "xfail"),
+            ("kunit:pte", "patched", "PASS", "fail"),
+            ("kunit:vma", "baseline", "PASS", "fail"), ("kunit:vma", "nocontract", "PASS", "xfail"),
+            ("kunit:vma", "patched", "PASS", "fail"),
+            ("race", "baseline", "FAIL", "race"), ("race", "patched", "PASS", "race"),
+            ("peer", "baseline", "FAIL", "peer"), ("peer", "patched", "PASS", "peer")))
+        self.assertEqual(code, 0, text)
+        table = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+                 if line.startswith(("kunit:", "race", "peer"))}
+        self.assertEqual(table["kunit:pte"], ["XFAIL", "XFAIL", "PASS", "-", "1"])
+        self.assertEqual(table["kunit:vma"], ["PASS", "PASS", "PASS", "-", "1"])
+        self.assertEqual(table["race"], ["XFAIL", "-", "PASS", "-", "1"])
+        self.assertEqual(table["peer"], ["FAIL", "-", "PASS", "-", "1"])
+        self.assertIn("\nlegend: XFAIL: failed where it must", text)
+        # A failure that could not run proves nothing: no XFAIL.
+        code, text = self.run_summary([
+            dict(test="split", state="baseline", status="FAIL", expect="fail",
+                 detail="rc=127", seconds=1),
+            dict(test="split", state="patched", status="PASS", expect="fail",
+                 detail="", seconds=1)])
+        self.assertEqual(code, 1)
+        self.assertRegex(text, r"\nsplit +FAIL +PASS")
 
     def test_good_run(self):
         code, text = self.run_summary(rows(
@@ -493,6 +569,76 @@ class SummarizeTest(unittest.TestCase):
         self.assertEqual(code, 1)
 
 
+class KtapTest(unittest.TestCase):
+    """out/BASE/results.ktap: KTAP that the kernel's own kunit.py parses,
+    with SKIP and XFAIL directives."""
+
+    GOOD = [dict(r, detail=d) for r, d in zip(rows(
+        ("kunit:pte", "baseline", "FAIL", "fail"), ("kunit:pte", "patched", "PASS", "fail"),
+        ("kunit:pud", "baseline", "SKIP", "fail"), ("kunit:pud", "patched", "SKIP", "fail"),
+        ("split", "baseline", "FAIL", "fail"), ("split", "patched", "PASS", "fail"),
+        ("race", "baseline", "INCONCLUSIVE", "race"), ("race", "patched", "PASS", "race"),
+        ("checkpatch:a.patch", "patched", "PASS", None)),
+        ("", "", "no PUD # here", "no PUD # here", "split failed", "", "inconclusive: 2 maps",
+         "", ""))]
+
+    def ktap(self, results):
+        test = SummarizeTest()
+        code, _ = test.run_summary(results)
+        return code, test.ktap
+
+    def test_directives(self):
+        code, text = self.ktap(self.GOOD)
+        self.assertEqual(code, 0)
+        self.assertEqual(text.splitlines()[:4], [
+            "KTAP version 1", "# fixture", "1..3", "    KTAP version 1"])
+        for line in ("    # Subtest: baseline", "    1..4",
+                     "    ok 1 kunit:pte # XFAIL", "    ok 2 kunit:pud # SKIP no PUD # here",
+                     "    ok 3 split # XFAIL split failed",
+                     "    ok 4 race # SKIP INCONCLUSIVE: inconclusive: 2 maps", "ok 1 baseline",
+                     "    ok 5 checkpatch:a.patch", "ok 2 patched", "ok 3 verdict"):
+            self.assertIn(line + "\n", text)
+        bad = [dict(r, status="STALL") if r["test"] == "split" and r["state"] == "patched"
+               else r for r in self.GOOD]
+        code, text = self.ktap(bad)
+        self.assertEqual(code, 1)
+        self.assertIn("    not ok 3 split # TIMEOUT\n", text)
+        self.assertIn("not ok 2 patched\n", text)
+        self.assertIn("# PROBLEM: split on patched: STALL\n", text)
+        self.assertIn("not ok 3 verdict # 1 problems\n", text)
+
+    @unittest.skipUnless(KUNIT_TREE, NO_KUNIT_TREE)
+    def test_kunit_py_parses_it(self):
+        kunit_py = os.path.join(KUNIT_TREE, "tools", "testing", "kunit", "kunit.py")
+        for results, rc, statuses in (
+                (self.GOOD, 0, {("baseline", "kunit:pte"): "PASS",
+                                ("baseline", "kunit:pud"): "SKIP",
+                                ("baseline", "race"): "SKIP", ("patched", "split"): "PASS",
+                                ("", "verdict"): "PASS"}),
+                ([dict(r, status="FAIL") if r["test"] == "split" and r["state"] == "patched"
+                  else r for r in self.GOOD], 1,
+                 {("patched", "split"): "FAIL", ("baseline", "split"): "PASS",
+                  ("", "verdict"): "FAIL"})):
+            _, text = self.ktap(results)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "results.ktap")
+                with open(path, "w") as f:
+                    f.write(text)
+                proc = subprocess.run(
+                    [sys.executable, "-B", kunit_py, "parse", f"--json={tmp}/r.json", path],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(proc.returncode, rc, proc.stdout + proc.stderr)
+                self.assertNotIn("[ERROR]", proc.stdout)
+                with open(os.path.join(tmp, "r.json")) as f:
+                    parsed = json.load(f)
+            cases = {("", c["name"]): c["status"] for c in parsed.get("test_cases", [])}
+            for suite in parsed["sub_groups"]:
+                for case in suite.get("test_cases", []):
+                    cases[(suite["name"], case["name"])] = case["status"]
+            for name, status in statuses.items():
+                self.assertEqual(cases.get(name), status, (name, cases))
+
+
 class BadInputTest(unittest.TestCase):
     """Bad input fails at once, in one line naming the fix, before any
     download or build (a scratch cache and out dir stay empty)."""
@@ -541,8 +687,8 @@ class BadInputTest(unittest.TestCase):
 
     def test_unknown_guest_arch(self):
         for arch, err in (
-                ("sparc", "error: unknown ARCH 'sparc' (known: x86_64, arm64, s390, "
-                 "riscv64, i386)\n"),
+                ("sparc", "error: unknown ARCH 'sparc': the guests are x86_64 and arm64 "
+                 "(the cross builds': x86_64, arm64, s390, riscv64, i386)\n"),
                 ("s390", "error: ARCH=s390 has no guest: the guests are x86_64 and "
                  "arm64 (s390 is built by harness/cross-checks.sh)\n")):
             for cmd in ("verify.sh", "retest.sh"):
@@ -568,6 +714,13 @@ class BadInputTest(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0)
             self.assertEqual(proc.stderr,
                              f"error: KDIR_REF=nope is not a commit of KDIR={kdir}\n")
+            # A git tree, but not a kernel's.
+            subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C",
+                            kdir, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+            proc = self.run_harness([os.path.join(HARNESS, "verify.sh")], KDIR=kdir)
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(proc.stderr, f"error: KDIR={kdir} at HEAD is not a Linux "
+                             "kernel tree (no mm/memory.c)\n")
 
     def test_unknown_stress_trigger(self):
         proc = self.run_harness([os.path.join(HARNESS, "stress.sh")], BASE="6.12",
@@ -707,7 +860,7 @@ class BenchTest(unittest.TestCase):
             for given, message in (
                     ({"BENCH_SIZES": "1G 3G"}, "BENCH_SIZES: '3G' is not a power of two"),
                     ({"BENCH_SIZES": " "}, "BENCH_SIZES is empty"),
-                    ({"BENCH_CONTROL": "yes"}, "BENCH_CONTROL=yes: give 1"),
+                    ({"BENCH_CONTROL": "yes"}, "BENCH_CONTROL=yes: give 0 or 1"),
                     ({"BENCH_ROUNDS": "1"}, "BENCH_ROUNDS=1: give 2 or more"),
                     ({"BENCH_SECONDS": "x"}, "BENCH_SECONDS=x: give whole seconds"),
                     ({}, f"{tmp}/out/7.3/baseline/bzImage not found: run make "
@@ -743,6 +896,137 @@ class BenchTest(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(tmp, "cache")))
 
 
+# A value that check_knobs must refuse, for each kind of knob in
+# harness/knobs (text and paths take anything), and what the one line
+# of its refusal says.
+BAD_KNOB = {
+    "base": ("9.9", "unknown base '9.9' (known: 7.3, 6.12)"),
+    "guest-arch": ("mips", "unknown ARCH 'mips': the guests are x86_64 and arm64"),
+    "arches": ("arm64 mips", "unknown ARCH 'mips' (known: "),
+    "tests": ("kunit nope", "no test 'nope' in guest/tests.list; known: kunit "),
+    "test": ("nope", "TEST: no test 'nope' in guest/tests.list; known: kunit "),
+    "state": ("bogus", "STATE=bogus: give baseline, nowalkfix, nocontract, noptc, depth, patched, debug"),
+    "bool": ("yes", "=yes: give 0 or 1"),
+    "seconds": ("abc", "=abc: give whole seconds, 1 or more"),
+    "count": ("0", "=0: give a whole number, 1 or more"),
+    "rounds": ("1", "=1: give 2 or more"),
+    "accel": ("bogus", "ACCEL=bogus: give tcg or kvm"),
+    "size": ("1T", "IVSHMEM_SIZE=1T: give the BAR's size as QEMU takes it"),
+    "sizes": ("1G 3G", "'3G' is not a power of two from 2M to 2G"),
+    "kdir": ("/nonexistent", "KDIR=/nonexistent is not a git tree"),
+    "dir": ("/nonexistent", "KUNIT_TREE=/nonexistent: give a directory"),
+    "file": ("/nonexistent", "UPSTREAM_COMMITS=/nonexistent: no such file"),
+    "sender": ("me", "MAIL_FROM=me: give \"Your Name <you@example.org>\""),
+    "trigger": ("decoder",
+                "unknown TRIGGER 'decoder' for BASE=7.3 (known: decode, numa_maps, kvm)"),
+}
+
+
+class KnobsTest(unittest.TestCase):
+    """The knobs: one list (harness/knobs), each checked before anything
+    is locked or made, taken from make's command line or as PFNMAP_NAME,
+    never from a plain NAME in the environment; targets of a fixed base
+    refuse another."""
+
+    def make(self, *args, **env):
+        return subprocess.run(["make", "-s", "--no-print-directory", *args], cwd=REPO,
+                              env=dict(os.environ, **env), capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+    def test_every_knob_is_checked_before_anything(self):
+        kinds = {kind for _, kind in knobs_file()}
+        self.assertLessEqual(kinds - set(BAD_KNOB), {"text", "path"})
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
+                       OUT_DIR=os.path.join(tmp, "out"))
+            for name, kind in knobs_file():
+                if kind not in BAD_KNOB:
+                    continue
+                bad, message = BAD_KNOB[kind]
+                var = "GUEST_ARCH" if name == "ARCH" else name
+                with self.subTest(name=name):
+                    proc = lib_sh("check_knobs", env=dict(env, **{var: bad}))
+                    self.assertEqual(proc.returncode, 1, proc.stderr)
+                    self.assertIn(message, proc.stderr)
+                    self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
+                    self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+            # Through make and each entry script, before the lock.
+            for target, knob in (("verify", "QUICK=yes"), ("verify", "ACCEL=bogus"),
+                                 ("verify", "JOBS=abc"), ("retest", "STATE=bogus"),
+                                 ("stress", "ROUNDS=abc"), ("bench", "BENCH_ROUNDS=1"),
+                                 ("mail-stable", "UPSTREAM_COMMITS=/nonexistent"),
+                                 ("verify-one", "TEST=nope")):
+                with self.subTest(target=target, knob=knob):
+                    proc = self.make(target, knob, PFNMAP_CACHE=env["PFNMAP_CACHE"],
+                                     PFNMAP_OUT_DIR=env["OUT_DIR"])
+                    self.assertNotEqual(proc.returncode, 0)
+                    self.assertIn(knob.split("=")[0], proc.stderr)
+                    self.assertEqual(len(proc.stderr.splitlines()), 2, proc.stderr)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_knobs_from_the_command_line_or_with_the_prefix(self):
+        proc = self.make("-n", "verify", BASE="6.12", ARCH="arm64", TESTS="kunit",
+                         QUICK="1", DEBUG="1", JOBS="9")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for word in ("BASE", "ARCH", "TESTS", "QUICK", "DEBUG", "JOBS"):
+            self.assertNotIn(word + "=", proc.stdout)
+        proc = self.make("-n", "verify", "TESTS=kunit race_numa_maps", "CROSS_ARCHES=",
+                         PFNMAP_BASE="6.12", PFNMAP_ARCH="arm64")
+        self.assertIn("BASE='6.12' GUEST_ARCH='arm64' TESTS='kunit race_numa_maps' "
+                      "CROSS_ARCHES='' harness/verify.sh", proc.stdout)
+
+    def test_fixed_targets_refuse_another_base_or_arch(self):
+        for args, message in (
+                (["verify-stable", "BASE=7.3"], "make verify-stable runs BASE=6.12, not BASE=7.3"),
+                (["verify-stable", "ARCH=arm64"],
+                 "make verify-stable runs ARCH=x86_64, not ARCH=arm64"),
+                (["verify-arm64", "BASE=6.12"], "make verify-arm64 runs BASE=7.3, not BASE=6.12"),
+                (["mail", "BASE=6.12"], "make mail runs BASE=7.3, not BASE=6.12"),
+                (["mail-stable", "BASE=7.3"], "make mail-stable runs BASE=6.12, not BASE=7.3"),
+                (["ci", "BASE=6.12"], "make ci sets BASE itself: BASE=6.12 given"),
+                (["ci", "RACE_BASELINE=1"], "make ci sets RACE_BASELINE itself")):
+            with self.subTest(args=args):
+                proc = self.make("-n", *args)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(message, proc.stderr)
+        proc = self.make("-n", "verify-stable", "BASE=6.12", "ARCH=x86_64")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc = self.make("-n", "ci")
+        self.assertIn("BASE=7.3 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
+        self.assertIn("BASE=6.12 RACE_BASELINE=0 MEASURE=0 harness/verify.sh", proc.stdout)
+        self.assertNotIn("GUEST_ARCH=arm64", proc.stdout)
+
+    def test_stress_honours_arch_and_bench_refuses_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            given = (f"OUT_DIR={tmp}/out", f"PFNMAP_CACHE={tmp}/cache")
+            proc = self.make("stress", "ARCH=arm64", "TRIGGER=numa_maps", *given)
+            self.assertIn("TRIGGER=numa_maps races with race_numa_maps, which "
+                          "guest/tests-arm64.list (ARCH=arm64) does not have", proc.stderr)
+            proc = self.make("stress", "ARCH=arm64", *given)
+            self.assertIn(f"{tmp}/out/7.3-arm64/baseline/bzImage not found", proc.stderr)
+            proc = self.make("bench", "ARCH=arm64", *given)
+            self.assertIn("make bench boots x86_64 guests only", proc.stderr)
+
+    def test_help_prints_every_knob(self):
+        proc = self.make("help")
+        for name, _ in knobs_file():
+            self.assertRegex(proc.stdout, f"\n  {name} +[a-z1]")
+        self.assertIn("[baseline, nowalkfix, nocontract, noptc, depth, patched, debug; default -]",
+                      proc.stdout)
+
+    def test_one_list_of_states_and_of_arches(self):
+        self.assertEqual(summarize.STATES, tests_list.STATES)
+        self.assertEqual(tests_list.STATES[0], "baseline")
+        for base in os.listdir(os.path.join(HARNESS, "stacks")):
+            with open(os.path.join(HARNESS, "stacks", base)) as f:
+                built = {line.split()[1] for line in f
+                         if line.startswith(("partial", "measure"))}
+            self.assertLessEqual(built, set(tests_list.STATES), base)
+        proc = lib_sh('for a in "${ARCHES[@]}"; do arch_setup "$a"; done; '
+                      'for GUEST_ARCH in "${GUEST_ARCHES[@]}"; do guest_arch_setup; done')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+
 class LockTest(unittest.TestCase):
     """verify, stress and mail of a base fail at once while another run
     of that base holds its lock."""
@@ -756,7 +1040,7 @@ class LockTest(unittest.TestCase):
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 lock.write("verify 1 2026-12-03T09:00:00Z\n")
                 lock.flush()
-                for script in ("verify.sh", "stress.sh", "mail.sh"):
+                for script in ("verify.sh", "stress.sh", "mail.sh", "clean.sh"):
                     env = dict(os.environ, PFNMAP_CACHE=cache, BASE="7.3",
                                OUT_DIR=os.path.join(tmp, "out"))
                     env.pop("TESTS", None)
@@ -787,7 +1071,8 @@ class RunVmTest(unittest.TestCase):
         return subprocess.Popen(
             [os.path.join(HARNESS, "run-vm.sh"), "bzImage", "initrd", name,
              os.path.join(self.tmp.name, name + ".log")],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=default_signals)
 
     def qemu_pid(self, name="t"):
         path = os.path.join(self.tmp.name, name + ".pid")
@@ -845,6 +1130,26 @@ class RunVmTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 128 + sig)
                 self.assertGone(pids[sig])
 
+    def test_signal_test_passes_however_make_check_was_started(self):
+        # The way a background job of a non-interactive shell starts (SIGINT
+        # ignored) and the way nohup does (SIGHUP ignored).
+        signal_test = "test_harness.RunVmTest.test_signals_kill_and_reap_qemu"
+        for how, ignored in ((["bash", "-c", '"$@" & wait $!', "-"], "SIGINT"),
+                             (["nohup"], "SIGHUP")):
+            with self.subTest(how=how[0], ignored=ignored):
+                probe = subprocess.run(
+                    how + [sys.executable, "-c", "import signal; print(signal."
+                           f"getsignal(signal.{ignored}) == signal.SIG_IGN)"],
+                    capture_output=True, text=True, timeout=30,
+                    stdin=subprocess.DEVNULL, preexec_fn=default_signals)
+                self.assertEqual(probe.stdout, "True\n", probe.stderr)
+                proc = subprocess.run(
+                    how + [sys.executable, "-m", "unittest", signal_test],
+                    cwd=os.path.join(REPO, "tests"), capture_output=True, text=True,
+                    timeout=120, stdin=subprocess.DEVNULL, preexec_fn=default_signals)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn("Ran 1 test", proc.stderr)
+
 
 LIST = """# name  baseline  timeout  kernels
 kunit       fail      300
@@ -884,6 +1189,15 @@ class TestsListTest(unittest.TestCase):
         self.assertEqual(self.names("patched", ["race"], race_baseline=False), ["race"])
         self.assertEqual(tests_list.unknown(self.tests, ["kunit", "nope", "mm"]),
                          ["nope", "mm"])
+
+    def test_state_fail(self):
+        t = tests_list.Test("kunit", "fail", "300", "baseline,nocontract=fail,patched")
+        self.assertEqual(t.kernels, ("baseline", "nocontract", "patched"))
+        self.assertEqual(t.expect_for("nocontract"), "xfail")
+        self.assertEqual(t.expect_for("baseline"), "fail")
+        self.assertEqual(t.expect_for("patched"), "fail")
+        with self.assertRaises(ValueError):
+            tests_list.Test("kunit", "fail", "300", "baseline,nocontract=pass")
 
     def test_command_line(self):
         cmd = [os.path.join(HARNESS, "tests_list.py"), self.path]
@@ -991,10 +1305,10 @@ class RetestTest(unittest.TestCase):
                 for f in ("bzImage", "initramfs.cpio"):
                     open(os.path.join(tmp, "out", "7.3", "patched", f), "w").close()
             env = dict(os.environ, PFNMAP_CACHE=os.path.join(tmp, "cache"),
-                       OUT_DIR=os.path.join(tmp, "out"), BASE="7.3",
                        PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"],
                        **env)
-            return subprocess.run(["make", "-s", "--no-print-directory", "retest", *args],
+            return subprocess.run(["make", "-s", "--no-print-directory", "retest",
+                                   f"OUT_DIR={tmp}/out", *args],
                                   cwd=REPO, env=env, capture_output=True, text=True,
                                   timeout=60, stdin=subprocess.DEVNULL)
 
@@ -1011,7 +1325,7 @@ class RetestTest(unittest.TestCase):
                 (["STATE=patched"], True, "usage: make retest TEST=NAME"),
                 (["TEST=nonexistent", "STATE=patched"], True, "known: kunit "),
                 (["TEST=kunit", "STATE=debug"], True,
-                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 first"),
+                 "no debug kernel of BASE=7.3 built; run make verify BASE=7.3 (or make verify-one TEST=kunit STATE=debug) first"),
                 (["TEST=kunit", "STATE=patched"], False, "run make verify")):
             proc = self.retest(*args, built=built)
             self.assertNotEqual(proc.returncode, 0, args)
@@ -1077,9 +1391,7 @@ class ResultsCacheTest(unittest.TestCase):
     CACHE=0, the same key from two clones."""
 
     def lib(self, script, cwd, **env):
-        return subprocess.run(
-            ["bash", "-c", f". {os.path.join(HARNESS, 'lib.sh')}; {script}"],
-            cwd=cwd, capture_output=True, text=True, env=dict(os.environ, **env))
+        return lib_sh(script, cwd=cwd, env=dict(os.environ, **env))
 
     def test_keys(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -1145,11 +1457,17 @@ class BaseFactsTest(unittest.TestCase):
     """harness/stacks/BASE: each base's stack and facts in one file."""
 
     def fact(self, base, key):
-        proc = subprocess.run(
-            ["bash", "-c", f'. {os.path.join(HARNESS, "lib.sh")}; base_fact "$1" "$2"',
-             "-", base, key], capture_output=True, text=True)
+        proc = lib_sh('base_fact "$1" "$2"', base, key)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return proc.stdout.rstrip("\n")
+
+    def test_state_filter_keeps_prefixes_with_spaces(self):
+        # A subject prefix may hold spaces ("mm/memory: distinguish"):
+        # the whole filter, not its first word.
+        proc = lib_sh('BASE=7.3; state_filter nocontract')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "without:" + "|".join((
+            "mm/memory: distinguish", "vfio/type1:", "s390/pci:", "docs: mm:")))
 
     def test_every_base_is_complete(self):
         bases = os.listdir(os.path.join(HARNESS, "stacks"))
@@ -1178,7 +1496,8 @@ class BaseFactsTest(unittest.TestCase):
         self.assertEqual(self.fact("7.3", "tests-arm64"), "guest/tests-arm64.list")
         self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
-        self.assertEqual(self.fact("7.3", "checkpatch-ignore"), "FILE_PATH_CHANGES")
+        self.assertEqual(self.fact("7.3", "checkpatch-ignore"),
+                         "FILE_PATH_CHANGES,MISSING_FIXES_TAG")
         self.assertEqual(self.fact("6.12", "debug"), "0")
 
 
@@ -1187,14 +1506,12 @@ class ReplaceDirTest(unittest.TestCase):
 
     def test_replace(self):
         with tempfile.TemporaryDirectory() as tmp:
-            lib = os.path.join(HARNESS, "lib.sh")
             new, final = os.path.join(tmp, "7.3.new"), os.path.join(tmp, "7.3")
             for run in ("one", "two"):
                 os.makedirs(os.path.join(new, "patched"))
                 with open(os.path.join(new, "patched", "bzImage"), "w") as f:
                     f.write(run)
-                subprocess.run(["bash", "-c", f'set -e; . {lib}; replace_dir "$1" "$2"',
-                                "-", new, final], check=True)
+                lib_sh('replace_dir "$1" "$2"', new, final, check=True)
                 self.assertEqual(sorted(os.listdir(tmp)), ["7.3"])
                 with open(os.path.join(final, "patched", "bzImage")) as f:
                     self.assertEqual(f.read(), run)
@@ -1216,13 +1533,11 @@ class KdirWorktreeTest(unittest.TestCase):
                                     *args], cwd=repo, check=True, capture_output=True)
                 heads[name] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo,
                                              capture_output=True, text=True).stdout.strip()
+            # The first run has no worktree yet; the second finds it.
             work = os.path.join(tmp, "kdir-7.3")
-            lib = os.path.join(HARNESS, "lib.sh")
             for name in ("a", "a", "b"):
-                proc = subprocess.run(
-                    ["bash", "-c", f'set -e; . {lib}; kdir_worktree "$1" "$2" "$3"',
-                     "-", os.path.join(tmp, name), work, heads[name]],
-                    capture_output=True, text=True)
+                proc = lib_sh('kdir_worktree "$1" "$2" "$3"',
+                              os.path.join(tmp, name), work, heads[name])
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 with open(os.path.join(work, "f")) as f:
                     self.assertEqual(f.read(), name + "\n")
@@ -1230,6 +1545,308 @@ class KdirWorktreeTest(unittest.TestCase):
                     ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
                     cwd=work, capture_output=True, text=True).stdout.strip()
                 self.assertEqual(common, os.path.realpath(os.path.join(tmp, name, ".git")))
+
+
+# The flow test's repository: its tests list and stack, and the stubs
+# (tests/fake/harness/) that stand in for the builds.
+FLOW_LIST = """# name     baseline  timeout  kernels
+bug        fail      60
+walk       fail      60       baseline,nowalkfix=fail,patched
+race       race      60       baseline,nowalkfix
+base_only  pass      60       baseline
+"""
+FLOW_STACK = """base      upstream/7.3
+series    series/fake
+suites    trixie-backports
+tests     guest/tests.list
+partial   nowalkfix without:mm/pagewalk:
+debug-partial nowalkfix
+debug     1
+"""
+STUBS = os.path.join(REPO, "tests", "fake", "harness")
+
+
+class FlowTest(unittest.TestCase):
+    """verify.sh end to end, as kunit_tool_test.py runs kunit.py's whole
+    flow on a mocked kernel: a repository whose harness/ is the real one
+    but for stubs of the builds and of the download (tests/fake/harness/:
+    never a real one), a kernel tree whose file "behaviour" says
+    how its tests end (the fake series changes it), and the fake QEMU,
+    which boots that file."""
+
+    def git(self, cwd, *args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+    def write(self, path, text, mode=0o644):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.repo = os.path.join(self.tmp, "repo")
+        os.makedirs(os.path.join(self.repo, "harness", "stacks"))
+        for name in os.listdir(HARNESS):
+            if name not in ("stacks", "__pycache__"):
+                stub = os.path.join(STUBS, name)
+                os.symlink(stub if os.path.exists(stub) else os.path.join(HARNESS, name),
+                           os.path.join(self.repo, "harness", name))
+        self.write(os.path.join(self.repo, "harness", "stacks", "7.3"), FLOW_STACK)
+        self.write(os.path.join(self.repo, "guest", "tests.list"), FLOW_LIST)
+        # The cache's Debian source, as get-source.sh leaves it.
+        self.cache = os.path.join(self.tmp, "cache")
+        self.src = os.path.join(self.cache, "src", "7.3")
+        self.write(os.path.join(self.src, "Makefile"), "kernelversion:\n\t@echo 7.3.4\n")
+        self.write(os.path.join(self.src, "scripts", "checkpatch.pl"), "#!/bin/sh\n", 0o755)
+        self.write(os.path.join(self.src, "mm", "memory.c"), "int x;\n")
+        self.write(os.path.join(self.src, "behaviour"),
+                   "bug test-fail\nwalk test-fail\nrace test-fail\n")
+        self.git(self.src, "init", "-q", "-b", "base")
+        self.git(self.src, "add", ".")
+        self.git(self.src, "commit", "-q", "-m", "Linux 7.3.4")
+        for marker, text in (("base-ok", ""), ("debian-version", "7.3.4-1\n")):
+            self.write(os.path.join(self.src, ".pfnmap-" + marker), text)
+        self.series()
+
+    def series(self, bug="pass", race="pass"):
+        """The stack: an upstream fix, and a series whose first patch makes
+        bug and race end as BUG and RACE, whose second fixes walk, whose
+        third is a test patch."""
+        for d in ("upstream", "series"):
+            shutil.rmtree(os.path.join(self.repo, d), ignore_errors=True)
+        self.git(self.src, "checkout", "-q", "-b", "work", "base")
+        commits = (("mm/x: an upstream fix", "mm/x.c", "int y;\n"),
+                   ("mm/memory: fix the bug", "behaviour",
+                    f"bug {bug}\nwalk test-fail\nrace {race}\n"),
+                   ("mm/pagewalk: fix walks", "behaviour", f"bug {bug}\nwalk pass\nrace {race}\n"),
+                   ("selftests/mm: test the bug", "tools/testing/selftests/mm/bug.c", "int z;\n"))
+        for subject, path, text in commits:
+            self.write(os.path.join(self.src, path), text)
+            self.git(self.src, "add", path)
+            self.git(self.src, "commit", "-q", "-m", subject)
+        for d, commit_range in (("upstream/7.3", "base..work~3"), ("series/fake", "work~3..work")):
+            out = os.path.join(self.repo, d)
+            names = self.git(self.src, "format-patch", "-o", out, commit_range)
+            self.write(os.path.join(out, "series"),
+                       "".join(os.path.basename(n) + "\n" for n in names.split()))
+        self.git(self.src, "checkout", "-q", "base")
+        self.git(self.src, "branch", "-q", "-D", "work")
+
+    def verify(self, **env):
+        self.builds = os.path.join(self.tmp, "builds")
+        if os.path.exists(self.builds):
+            os.remove(self.builds)
+        env = dict(os.environ, PFNMAP_CACHE=self.cache, OUT_DIR=os.path.join(self.tmp, "out"),
+                   FAKE_QEMU="kernel", FAKE_BUILDS=self.builds, CROSS_ARCHES="x86_64",
+                   PATH=os.path.join(REPO, "tests", "fake") + ":" + os.environ["PATH"], **env)
+        return subprocess.run([os.path.join(self.repo, "harness", "verify.sh")], env=env,
+                              capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL)
+
+    def out(self, *path):
+        return os.path.join(self.tmp, "out", *path)
+
+    def read(self, *path):
+        with open(self.out(*path)) as f:
+            return f.read()
+
+    def table(self, text):
+        """{test: its cells} of a printed table, and its kernels."""
+        lines = text.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.startswith("test "))
+        rows = {}
+        for line in lines[head + 2:]:
+            if not line.strip():
+                break
+            rows[line.split()[0]] = line.split()[1:]
+        return lines[head].split()[1:-1], rows
+
+    def built(self):
+        with open(self.builds) as f:
+            return f.read().splitlines()
+
+    def test_pass_then_a_run_that_stops(self):
+        proc = self.verify(TESTS="bug walk race")
+        self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+        kernels, rows = self.table(proc.stdout)
+        self.assertEqual(kernels, ["baseline", "nowalkfix", "patched", "debug"])
+        self.assertEqual(rows["bug"][:4], ["XFAIL", "-", "PASS", "PASS"])
+        self.assertEqual(rows["walk"][:4], ["XFAIL", "XFAIL", "PASS", "-"])
+        self.assertEqual(rows["race"][:4], ["XFAIL", "PASS", "-", "-"])
+        self.assertEqual(rows["static-checks:x86_64"][:4], ["-", "-", "PASS", "-"])
+        self.assertEqual(self.built(), [
+            "vm builds: mm/memory: fix the bug", "vm builds: mm/pagewalk: fix walks",
+            "vm baseline", "debug nowalkfix", "vm patched", "debug debug"])
+        self.assertIn("builds: selftests/mm: test the bug (no kernel change)", proc.stderr)
+        self.assertRegex(proc.stderr, r"==> \[[0-9:]{8}\] baseline: booting for bug \(console: ")
+        # out/7.3.new became out/7.3; the table, KTAP and the trees' refs.
+        self.assertEqual(os.listdir(self.out()), ["7.3"])
+        self.assertEqual(self.read("7.3", "summary.txt"), proc.stdout)
+        ktap = self.read("7.3", "results.ktap").splitlines()
+        self.assertEqual((ktap[0], ktap[-1]), ("KTAP version 1", "ok 5 verdict"))
+        self.assertIn("    ok 2 walk # XFAIL rc=1; 0 ok, 1 not ok, 0 skip: fake", ktap)
+        states = {line.split()[0] for line in self.read("7.3", "branches").splitlines()}
+        self.assertEqual(states, {"src", "prereqs", "baseline", "nowalkfix", "patched", "debug"})
+        self.assertEqual(self.git(self.src, "for-each-ref", "--format=%(refname)", "refs/heads/"),
+                         "refs/heads/base\n")
+
+        # A run that stops (its first kernel does not build) leaves out/7.3
+        # as it was, and says where its own results are.
+        summary = self.read("7.3", "summary.txt")
+        proc = self.verify(TESTS="bug", FAKE_BUILD_FAIL="vm", BISECT="0", STATIC="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("error: kernel build failed (fake)\n", proc.stderr)
+        self.assertRegex(proc.stderr, r"error: harness/verify.sh:\d+: "
+                         r"kernel=\$\(.*build-kernel.sh.* exited 1\n")
+        self.assertIn(f"stopped: this run's consoles and rows so far are in {self.out('7.3.new')}",
+                      proc.stderr)
+        self.assertEqual(self.read("7.3", "summary.txt"), summary)
+        self.assertEqual(sorted(os.listdir(self.out())), ["7.3", "7.3.new"])
+
+    def test_failure_and_inconclusive_fail_the_run(self):
+        # A series that does not fix the bug, and a race that raced too
+        # little with it.
+        self.series(bug="test-fail", race="inconclusive")
+        proc = self.verify(TESTS="bug race", DEBUG="0", BISECT="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        _, rows = self.table(proc.stdout)
+        self.assertEqual(rows["bug"][:3], ["XFAIL", "-", "FAIL"])
+        self.assertEqual(rows["race"][:3], ["XFAIL", "INCONCLUSIVE", "-"])
+        self.assertIn("PROBLEM: bug on patched: FAIL rc=1; 0 ok, 1 not ok, 0 skip: fake",
+                      proc.stdout)
+        self.assertIn("PROBLEM: race on nowalkfix: INCONCLUSIVE ", proc.stdout)
+        self.assertIn("verify: 2 passed, 2 failed", proc.stdout)
+        # A complete run replaces out/7.3, whatever its verdict.
+        self.assertEqual(os.listdir(self.out()), ["7.3"])
+        ktap = self.read("7.3", "results.ktap").splitlines()
+        self.assertIn("    not ok 1 bug # rc=1; 0 ok, 1 not ok, 0 skip: fake", ktap)
+        self.assertIn("not ok 4 verdict # 2 problems", ktap)
+
+    def test_run_that_tested_nothing_fails(self):
+        proc = self.verify(TESTS="base_only", BISECT="0", STATIC="0")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("PROBLEM: no test ran on a kernel with the series", proc.stdout)
+
+    def test_verify_one_builds_one_kernel(self):
+        proc = self.verify(VERIFY_ONE="1", TEST="walk", STATE="nowalkfix")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.built(), ["debug nowalkfix"])
+        _, rows = self.table(proc.stdout)
+        self.assertEqual(list(rows), ["walk"])
+        self.assertEqual(rows["walk"][:4], ["-", "XFAIL", "-", "-"])
+        self.assertEqual(os.listdir(self.out()), ["7.3-one"])
+        for given, message in (
+                ({"TEST": "race", "STATE": "patched"},
+                 "TEST=race does not run on the patched kernel"),
+                ({"TEST": "bug", "STATE": "nocontract"}, "BASE=7.3 builds no nocontract kernel"),
+                ({"TEST": "bug"}, "usage: make verify-one TEST=NAME STATE=")):
+            proc = self.verify(VERIFY_ONE="1", **given)
+            self.assertEqual(proc.returncode, 1, given)
+            self.assertIn(message, proc.stderr)
+        proc = self.verify(STATE="patched")
+        self.assertIn("TEST and STATE are make verify-one's and make retest's", proc.stderr)
+
+    def test_own_kernel_tree_on_first_use(self):
+        kdir = os.path.join(self.tmp, "linux")
+        self.git(self.tmp, "clone", "-q", self.src, kdir)
+        proc = self.verify(KDIR=kdir, VERIFY_ONE="1", TEST="bug", STATE="patched")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(f"kernel: 7.3.4, {kdir} at ", proc.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(self.cache, "kdir-7.3")))
+        # Refs of the harness's own in the user's repository, no branch.
+        self.assertEqual(self.git(kdir, "for-each-ref", "--format=%(refname)", "refs/heads/"),
+                         "refs/heads/base\n")
+        self.assertEqual(self.git(kdir, "for-each-ref", "--format=%(refname)", "refs/pfnmap/"),
+                         "refs/pfnmap/7.3/patched\n")
+
+
+class CleanTest(unittest.TestCase):
+    """make clean: removes out/'s runs and the build directories, keeps the
+    sources, ccache and the results cache, names each with its size."""
+
+    def test_removes_and_keeps(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache, out = os.path.join(tmp, "cache"), os.path.join(tmp, "out")
+            made = {os.path.join(out, d) for d in (
+                "7.3/patched", "7.3.new", "7.3-arm64/debug", "6.12-one", "mail-preview/x")}
+            made |= {os.path.join(cache, d) for d in (
+                "build/7.3-vm", "src/7.3", "ccache/0", "results/x", "kdir-7.3")}
+            made.add(os.path.join(out, "mine"))
+            for d in made:
+                os.makedirs(d)
+                with open(os.path.join(d, "f"), "w") as f:
+                    f.write("x" * 5000)
+            # Never the user's own cache: both directories are given.
+            proc = subprocess.run(["make", "-s", "clean", f"PFNMAP_CACHE={cache}",
+                                   f"OUT_DIR={out}"], cwd=REPO, capture_output=True,
+                                  text=True, timeout=30)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(sorted(os.listdir(out)), ["mine"])
+            self.assertEqual(sorted(os.listdir(cache)),
+                             ["ccache", "kdir-7.3", "lock-6.12", "lock-7.3", "results", "src"])
+            self.assertRegex(proc.stderr, r"removing .*/out/7.3 \(\d+K\)")
+            self.assertRegex(proc.stderr, r"removing .*/cache/build \(\d+K\)")
+            self.assertRegex(proc.stderr, r"keeping .*/cache/src \(\d+K\)")
+
+
+class ExportSeriesTest(unittest.TestCase):
+    """make export: a work tree's commits as a series directory, named
+    after their subjects, in order; bad input named in one line."""
+
+    def test_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "linux")
+            os.makedirs(tree)
+            git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+            subprocess.run(git + ["init", "-q", "-b", "base", tree], check=True)
+            for subject in ("base", "mm: one", "vfio/type1: two"):
+                with open(os.path.join(tree, "f"), "a") as f:
+                    f.write(subject + "\n")
+                subprocess.run(git + ["-C", tree, "add", "f"], check=True)
+                subprocess.run(git + ["-C", tree, "commit", "-q", "-m", subject], check=True)
+            out = os.path.join(tmp, "series", "x")
+            make = ["make", "-s", "--no-print-directory", "export", f"KTREE={tree}",
+                    f"DIR={out}"]
+            proc = subprocess.run(make + ["RANGE=HEAD~2..HEAD"], cwd=REPO,
+                                  capture_output=True, text=True, timeout=30)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(os.path.join(out, "series")) as f:
+                self.assertEqual(f.read(), "mm-one.patch\nvfio-type1-two.patch\n")
+            with open(os.path.join(out, "mm-one.patch")) as f:
+                self.assertIn("Subject: [PATCH] mm: one\n", f.read())
+            for args, message in ((["RANGE=nope"], "RANGE=nope is not a range of commits"),
+                                  ([], "usage: make export KTREE=TREE RANGE=base..work")):
+                proc = subprocess.run(make + args, cwd=REPO, capture_output=True,
+                                      text=True, timeout=30)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(message, proc.stderr)
+                self.assertEqual(len(proc.stderr.splitlines()), 2, proc.stderr)
+
+
+class ProgressTest(unittest.TestCase):
+    """lib.sh's log and run_logged: timestamped lines, a heartbeat while a
+    long step runs, V=1 streams its log."""
+
+    def test_heartbeat_and_streaming(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "build.log")
+            cmd = 'run_logged baseline "$1" sh -c "echo CC mm/memory.o; sleep 2.5; echo LD vmlinux"'
+            proc = lib_sh(cmd, log, env=dict(os.environ, HEARTBEAT="1"))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(proc.stdout, "")
+            beats = proc.stderr.splitlines()
+            self.assertGreaterEqual(len(beats), 2, proc.stderr)
+            self.assertRegex(beats[0], r"^==> \[\d\d:\d\d:\d\d\] baseline: 0 min 1 s so far: "
+                             "CC mm/memory.o$")
+            with open(log) as f:
+                self.assertEqual(f.read(), "CC mm/memory.o\nLD vmlinux\n")
+            proc = lib_sh('run_logged baseline "$1" sh -c "echo CC x; exit 3" || echo "rc=$?"',
+                          log, env=dict(os.environ, V="1"))
+            self.assertEqual(proc.stdout, "rc=3\n")
+            self.assertEqual(proc.stderr, "CC x\n")
 
 
 class ApplySeriesTest(unittest.TestCase):
@@ -1272,12 +1889,13 @@ class ApplySeriesTest(unittest.TestCase):
         with open(self.stack, "w") as f:
             f.write("# kind dir\n" + "".join(f"{k} {d}\n" for k, d in stack))
         return subprocess.run(
-            [os.path.join(HARNESS, "apply-series.sh"), self.src, "base", "b", filt],
+            [os.path.join(HARNESS, "apply-series.sh"), self.src, "base",
+             "refs/pfnmap/t/b", filt],
             capture_output=True, text=True,
             env=dict(os.environ, STACK_FILE=self.stack))
 
     def subjects(self):
-        return subprocess.run(["git", "log", "--format=%s", "base..b"],
+        return subprocess.run(["git", "log", "--format=%s", "base..refs/pfnmap/t/b"],
                               cwd=self.src, capture_output=True,
                               text=True).stdout.split("\n")[:-1]
 
@@ -1316,25 +1934,127 @@ class ApplySeriesTest(unittest.TestCase):
         probe = os.path.join(self.tmp.name, "probe")
         os.makedirs(probe)
         self.new_file_patch(probe, "p", "test-only: count")
-        stack = [("base", base), ("series", series), ("probe", probe)]
+        undo = os.path.join(self.tmp.name, "undo")
+        os.makedirs(undo)
+        self.new_file_patch(undo, "r", "test-only: undo a fix")
+        self.new_file_patch(series, "g", "mm/gup: add KUnit tests of a helper")
+        stack = [("base", base), ("series", series), ("probe", probe),
+                 ("undo", undo), ("series-test", "mm/gup: add KUnit tests")]
         for filt, want in (
                 ("all", ["mm/x: upstream fix", "mm/pagewalk: fix",
                          "mm/memory: add KUnit tests",
-                         "vfio: selftests: Add a test"]),
+                         "vfio: selftests: Add a test",
+                         "mm/gup: add KUnit tests of a helper"]),
                 ("tests", ["mm/x: upstream fix", "mm/memory: add KUnit tests",
                            "vfio: selftests: Add a test"]),
                 ("none", ["mm/x: upstream fix"]),
                 ("without:mm/pagewalk:", ["mm/x: upstream fix",
                                           "mm/memory: add KUnit tests",
-                                          "vfio: selftests: Add a test"]),
+                                          "vfio: selftests: Add a test",
+                                          "mm/gup: add KUnit tests of a helper"]),
                 ("without:mm/pagewalk:|vfio: selftests:",
-                 ["mm/x: upstream fix", "mm/memory: add KUnit tests"]),
+                 ["mm/x: upstream fix", "mm/memory: add KUnit tests",
+                  "mm/gup: add KUnit tests of a helper"]),
                 ("without:mm/pagewalk:+probe",
                  ["mm/x: upstream fix", "mm/memory: add KUnit tests",
-                  "vfio: selftests: Add a test", "test-only: count"])):
+                  "vfio: selftests: Add a test", "mm/gup: add KUnit tests of a helper",
+                  "test-only: count"]),
+                ("all+undo", ["mm/x: upstream fix", "mm/pagewalk: fix",
+                              "mm/memory: add KUnit tests",
+                              "vfio: selftests: Add a test",
+                              "mm/gup: add KUnit tests of a helper",
+                              "test-only: undo a fix"])):
             proc = self.apply(filt, stack)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertEqual(list(reversed(self.subjects())), want, filt)
+        # A ref of the harness's own, no branch in the tree (a KDIR's).
+        branches = subprocess.run(["git", "for-each-ref", "--format=%(refname)",
+                                   "refs/heads/"],
+                                  cwd=self.src, capture_output=True, text=True).stdout
+        self.assertEqual(branches, "refs/heads/base\n")
+
+
+
+class RatesTest(unittest.TestCase):
+    """rates.py: pooled rates, floors and P(catch) from harness/race-rates."""
+
+    def test_floor_and_detection(self):
+        import rates
+        # 1 in 100: 299 runs' worth of zaps give 95%, rounded up to 300.
+        self.assertEqual(rates.floor(0.01), 300)
+        self.assertAlmostEqual(rates.detection(0.01, 300), 0.951, places=3)
+        self.assertEqual(rates.pooled([(1, 100, 1, ""), (3, 300, 1, "")]), 0.01)
+        self.assertEqual(rates.lowest([(1, 100, 1, ""), (2, 400, 1, "")]), 0.005)
+
+    def test_every_race_test_has_a_rate(self):
+        import rates
+        race_of, runs = rates.read()
+        self.assertIn("race_decode_toggle", race_of)
+        for race in race_of.values():
+            self.assertIn(race, runs)
+        out = subprocess.run([os.path.join(HARNESS, "rates.py"), "floors"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertRegex(out, r"^PFNMAP_FLOOR_DECODE=\d+ ")
+
+
+
+
+class StableTest(unittest.TestCase):
+    """A backport carries its mainline patch's changelog: the same text but
+    for the "commit @UPSTREAM@ upstream." line and the [ 6.12: ] note."""
+
+    @staticmethod
+    def message(path):
+        with open(path) as f:
+            text = f.read()
+        head, _, _ = text.partition("\n---\n")
+        subject = re.search(r"^Subject: (?:\[PATCH\] )?(.*(?:\n .*)*)", head, re.M)
+        body = head.split("\n\n", 1)[1]
+        return " ".join(subject.group(1).split()), body
+
+    def test_backports_carry_the_mainline_changelog(self):
+        mainline = {}
+        # The series the 7.3 stack tests (not a rebased copy of one).
+        with open(os.path.join(HARNESS, "stacks", "7.3")) as f:
+            dirs = [line.split()[1] for line in f if line.startswith("series ")]
+        for d in dirs:
+            for p in glob.glob(os.path.join(REPO, d, "*.patch")):
+                subject, body = self.message(p)
+                mainline[subject] = body
+        checked = 0
+        for p in sorted(glob.glob(os.path.join(REPO, "stable", "*", "*.patch"))):
+            subject, body = self.message(p)
+            self.assertIn(subject, mainline, p)
+            self.assertTrue(body.startswith("commit @UPSTREAM@ upstream.\n\n"), p)
+            body = body[len("commit @UPSTREAM@ upstream.\n\n"):]
+            body = re.sub(r"\n\[ [0-9.]+: .*?\][ \t]*(?=\n|$)", "", body, flags=re.S)
+            self.assertEqual(body.strip(), mainline[subject].strip(), p)
+            checked += 1
+        self.assertGreater(checked, 0)
+
+
+class RebasedSeriesTest(unittest.TestCase):
+    """series/pfnmap-enoent-linux-mm/ is series/pfnmap-enoent/ rebased onto
+    the mm tree: the same patches in the same order, the same subjects and
+    the same tags, each changelog opening with its "[ rebased onto ... ]"
+    note.  The harness never builds it, so this is what keeps it in step."""
+
+    TAG = re.compile(r"^[A-Z][A-Za-z-]+: .*$", re.M)
+
+    def test_rebased_copy_keeps_subjects_tags_and_order(self):
+        main = os.path.join(REPO, "series", "pfnmap-enoent")
+        copy = os.path.join(REPO, "series", "pfnmap-enoent-linux-mm")
+        with open(os.path.join(main, "series")) as f:
+            names = f.read().split()
+        with open(os.path.join(copy, "series")) as f:
+            self.assertEqual(f.read().split(), names)
+        for name in names:
+            subject, body = StableTest.message(os.path.join(main, name))
+            csubject, cbody = StableTest.message(os.path.join(copy, name))
+            self.assertEqual(csubject, subject, name)
+            self.assertTrue(cbody.startswith("[ rebased onto "), name)
+            self.assertEqual(self.TAG.findall(cbody.split("\n\n")[-1]),
+                             self.TAG.findall(body.split("\n\n")[-1]), name)
 
 
 if __name__ == "__main__":
