@@ -20,11 +20,11 @@ BASE=7.3 harness/mail.sh
 for dir in "$OUT_DIR"/mail-preview/*/; do
 	name=$(basename "$dir")
 	rev=$(sed -n 's/^--force-revision //p' "series/$name/b4-prep" 2>/dev/null || true)
-	want="[PATCH${rev:+ v$rev} "
+	want="[PATCH${rev:+ v$rev}"
 	for eml in "$dir"*.eml; do
 		subject=$(sed -n 's/^Subject: //p' "$eml" | head -n 1)
 		case $subject in
-		"$want"*) ;;
+		"$want "* | "$want]"*) ;;
 		*) echo "mail-check: $name: '$subject' does not start with '$want'" >&2; exit 1 ;;
 		esac
 	done
