@@ -1494,7 +1494,7 @@ class BaseFactsTest(unittest.TestCase):
     def test_facts(self):
         self.assertEqual(self.fact("7.3", "tests"), "guest/tests.list")
         self.assertEqual(self.fact("7.3", "tests-arm64"), "guest/tests-arm64.list")
-        self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF")
+        self.assertEqual(self.fact("6.12", "checkpatch-ignore"), "BAD_SIGN_OFF,MISSING_FIXES_TAG")
         self.assertEqual(self.fact("6.12", "b4-check-ignore"), "Assisted-by expects")
         self.assertEqual(self.fact("7.3", "checkpatch-ignore"),
                          "FILE_PATH_CHANGES,MISSING_FIXES_TAG")
