@@ -34,6 +34,19 @@ static inline double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Whether a race run that should end at END goes on: until END, and past
+ * it, while fewer than MIN_RACED of its tries met a zap, for up to EXTRA
+ * more seconds (a slow kernel or guest).  MIN_RACED 0: no floor.
+ */
+static inline int race_goes_on(double end, double extra,
+			       unsigned long raced, unsigned long min_raced)
+{
+	double t = now();
+
+	return t < end || (raced < min_raced && t < end + extra);
+}
+
 /* Read PATH to its end and throw it away; fail if it cannot be opened. */
 static inline void read_file(const char *path)
 {

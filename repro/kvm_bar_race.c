@@ -116,7 +116,7 @@ int main(int argc, char *argv[])
 	 * fewer passes than the floor met a zap.
 	 */
 	for (end = now() + seconds;
-	     now() < end || (walk && raced < min_raced && now() < end + seconds);) {
+	     race_goes_on(end, seconds, raced, walk ? min_raced : 0);) {
 		long before = walk ? vmstat_counter("thp_split_pud") : 0;
 		unsigned long toggled = atomic_load(&zaps);
 		int ret = ioctl(vcpu, KVM_RUN, 0);

@@ -142,8 +142,7 @@ int main(int argc, char *argv[])
 	 * EXTRA_SECONDS more have passed (a slow kernel or guest).
 	 */
 	for (end = now() + seconds;
-	     now() < end || (raced < min_raced && now() < end + EXTRA_SECONDS);
-	     maps++) {
+	     race_goes_on(end, EXTRA_SECONDS, raced, min_raced); maps++) {
 		unsigned long before;
 		int ret, zapped;
 
