@@ -1101,6 +1101,17 @@ class RunVmTest(unittest.TestCase):
         [row] = judge.judge(os.path.join(self.tmp.name, "t.log"), "t")
         self.assertEqual(row["status"], "PASS", row)
 
+    def test_x86_guest_has_no_5_level_paging(self):
+        # A KASAN kernel with LA57 can report a false wild-memory-access at
+        # boot (run-vm.sh): no guest gets LA57.
+        args = os.path.join(self.tmp.name, "args")
+        proc = self.start("pass", FAKE_QEMU_ARGS=args)
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        with open(args) as f:
+            argv = f.read().splitlines()
+        self.assertEqual(argv[argv.index("-cpu") + 1], "max,la57=off", argv)
+
     def test_qemu_that_fails(self):
         proc = self.start("fail")
         proc.communicate(timeout=30)
