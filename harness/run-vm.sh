@@ -36,14 +36,17 @@ grace=${GRACE:-15}
 # la57=off: with 5-level paging, a KASAN kernel can report a false
 # "wild-memory-access" for an interrupt that arrives while identify_cpu()
 # has cleared the boot CPU's capabilities, LA57 among them (upstream
-# thread: EVIDENCE.md).  No test needs 5-level paging, so no guest has it.
-accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "max,la57=off")
+# thread: EVIDENCE.md).  No test needs 5-level paging, so no x86_64 guest
+# has it.
+cpu=max,la57=off
+[ "$GUEST_ARCH" = arm64 ] && cpu=max
+accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "$cpu")
 # arm64 under TCG: QEMU's own pointer authentication algorithm instead of
 # the architected QARMA, which TCG emulates slowly.
 [ "$GUEST_ARCH" = arm64 ] && accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "max,pauth-impdef=on")
 if [ "${ACCEL:-tcg}" = kvm ]; then
 	[ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
-	accel=(-accel kvm -cpu "host,la57=off")
+	accel=(-accel kvm -cpu "host${cpu#max}")
 fi
 
 kunit=kunit.enable=0
