@@ -33,20 +33,23 @@ need "$QEMU" "$QEMU_PACKAGE"
 	die "IVSHMEM_SIZE=$IVSHMEM_SIZE: give the BAR's size as QEMU takes it, e.g. 1G or 256M"
 timeout=${VM_TIMEOUT:-300}
 grace=${GRACE:-15}
-# la57=off: with 5-level paging, a KASAN kernel can report a false
-# "wild-memory-access" for an interrupt that arrives while identify_cpu()
-# has cleared the boot CPU's capabilities, LA57 among them (upstream
-# thread: EVIDENCE.md).  No test needs 5-level paging, so no x86_64 guest
-# has it.
-cpu=max,la57=off
-[ "$GUEST_ARCH" = arm64 ] && cpu=max
-accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "$cpu")
-# arm64 under TCG: QEMU's own pointer authentication algorithm instead of
-# the architected QARMA, which TCG emulates slowly.
-[ "$GUEST_ARCH" = arm64 ] && accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "max,pauth-impdef=on")
+# The CPU model under TCG and under KVM.
+case $GUEST_ARCH in
+arm64)
+	# Under TCG, QEMU's own pointer authentication algorithm instead of
+	# the architected QARMA, which TCG emulates slowly.
+	tcg_cpu=max,pauth-impdef=on kvm_cpu=host ;;
+*)
+	# la57=off: with 5-level paging, a KASAN kernel can report a false
+	# "wild-memory-access" for an interrupt that arrives while
+	# identify_cpu() has cleared the boot CPU's capabilities, LA57 among
+	# them (upstream thread: EVIDENCE.md).  No test needs 5-level paging.
+	tcg_cpu=max,la57=off kvm_cpu=host,la57=off ;;
+esac
+accel=(-accel "tcg,thread=${TCG_THREAD:-multi}" -cpu "$tcg_cpu")
 if [ "${ACCEL:-tcg}" = kvm ]; then
 	[ -w /dev/kvm ] || die "ACCEL=kvm but /dev/kvm is not usable"
-	accel=(-accel kvm -cpu "host${cpu#max}")
+	accel=(-accel kvm -cpu "$kvm_cpu")
 fi
 
 kunit=kunit.enable=0

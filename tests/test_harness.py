@@ -1112,6 +1112,16 @@ class RunVmTest(unittest.TestCase):
             argv = f.read().splitlines()
         self.assertEqual(argv[argv.index("-cpu") + 1], "max,la57=off", argv)
 
+    def test_arm64_guest_cpu(self):
+        # la57 is an x86 property: the arm64 guest keeps its own CPU model.
+        args = os.path.join(self.tmp.name, "args")
+        proc = self.start("pass", FAKE_QEMU_ARGS=args, GUEST_ARCH="arm64")
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        with open(args) as f:
+            argv = f.read().splitlines()
+        self.assertEqual(argv[argv.index("-cpu") + 1], "max,pauth-impdef=on", argv)
+
     def test_qemu_that_fails(self):
         proc = self.start("fail")
         proc.communicate(timeout=30)
